@@ -1,0 +1,100 @@
+"""Assign: the workflow's assignment tasks and the radiologist's callback routes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from secondopinion import auth, observability
+from secondopinion.api import resolver
+from secondopinion.models import (
+    ActionResult,
+    AssignmentView,
+    AssignRequest,
+    DeclineRequest,
+    EscalateRequest,
+    OfferRequest,
+    ReleaseRequest,
+    ReportSubmission,
+    WorklistItem,
+)
+
+from . import logic
+from .settings import get_settings
+
+logger = observability.logger("assign")
+tracer = observability.tracer("assign")
+metrics = observability.metrics("assign")
+app = resolver()
+
+
+def _me() -> str:
+    claims = app.current_event.request_context.authorizer.claims
+    return auth.require_radiologist(auth.staff_from_claims(claims))
+
+
+def _stores() -> logic.Stores:
+    return logic.Stores.from_settings(get_settings())
+
+
+@app.get("/worklist")
+def worklist() -> list[WorklistItem]:
+    return logic.worklist(_me(), stores=_stores())
+
+
+@app.get("/assignments/<assignment_id>")
+def get_assignment(assignment_id: str) -> AssignmentView:
+    return logic.view(assignment_id, _me(), get_settings(), stores=_stores())
+
+
+@app.post("/assignments/<assignment_id>/accept")
+def accept(assignment_id: str) -> ActionResult:
+    return logic.accept(assignment_id, _me(), stores=_stores())
+
+
+@app.post("/assignments/<assignment_id>/heartbeat")
+def heartbeat(assignment_id: str) -> ActionResult:
+    return logic.heartbeat(assignment_id, _me(), stores=_stores())
+
+
+@app.post("/assignments/<assignment_id>/decline")
+def decline(assignment_id: str, request: DeclineRequest) -> ActionResult:
+    return logic.decline(assignment_id, _me(), request.reason, stores=_stores())
+
+
+@app.post("/assignments/<assignment_id>/report")
+def report(assignment_id: str, submission: ReportSubmission) -> ActionResult:
+    result = logic.submit_report(assignment_id, _me(), submission, stores=_stores())
+    if submission.critical_finding:
+        metrics.add_metric(name="CriticalFindings", unit="Count", value=1)
+    return result
+
+
+def _task(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The workflow's tasks, selected by the `action` the state machine sends."""
+    action, settings = event.get("action"), get_settings()
+    logger.append_keys(case_id=event.get("case_id"), assignment_id=event.get("assignment_id"))
+    if action == "assign":
+        return logic.assign(AssignRequest.model_validate(event["request"]), event["review_seconds"],
+                            stores=_stores()).model_dump()
+    if action == "offer":
+        logic.hold_token(OfferRequest.model_validate(event["request"]), settings, stores=_stores())
+        return None
+    if action == "release":
+        metrics.add_metric(name="Reassignments", unit="Count", value=1)
+        return logic.release(ReleaseRequest.model_validate(event["request"]), stores=_stores()).model_dump()
+    if action == "escalate":
+        metrics.add_metric(name="Escalations", unit="Count", value=1)
+        logic.escalate(EscalateRequest.model_validate(event["request"]), settings, stores=_stores())
+        return None
+    raise ValueError(f"unknown action {action!r}")
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any] | None:
+    if "httpMethod" in event:
+        return app.resolve(event, context)
+    return _task(event)

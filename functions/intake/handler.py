@@ -1,0 +1,67 @@
+"""Intake: the patient's routes (open, upload, submit, follow a case) and ops' case list."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from secondopinion import auth, observability
+from secondopinion.api import resolver
+from secondopinion.models import CaseCreated, CaseRequest, CaseStatus, CaseView, FilesDeclared, FilesRequest, OpsCase
+from secondopinion.store import CaseStore, FileStore
+
+from . import logic
+from .settings import get_settings
+
+logger = observability.logger("intake")
+tracer = observability.tracer("intake")
+metrics = observability.metrics("intake")
+app = resolver()
+
+
+def _stores() -> tuple[CaseStore, FileStore]:
+    s = get_settings()
+    return CaseStore(s.cases_table), FileStore(s.files_table)
+
+
+def _patient_case(case_id: str) -> Any:
+    logger.append_keys(case_id=case_id)
+    return auth.authorize_patient(case_id, auth.bearer_token(app.current_event.headers), _stores()[0])
+
+
+@app.post("/cases", status_code=201)
+def create_case(request: CaseRequest) -> CaseCreated:
+    created = logic.create_case(request, cases=_stores()[0])
+    metrics.add_metric(name="CasesCreated", unit="Count", value=1)
+    return created
+
+
+@app.post("/cases/<case_id>/files", status_code=201)
+def declare_files(case_id: str, request: FilesRequest) -> FilesDeclared:
+    return logic.declare_files(_patient_case(case_id), request, get_settings(), files=_stores()[1])
+
+
+@app.post("/cases/<case_id>/submit")
+def submit_case(case_id: str) -> CaseView:
+    cases, files = _stores()
+    return logic.submit_case(_patient_case(case_id), get_settings(), cases=cases, files=files)
+
+
+@app.get("/cases/<case_id>")
+def get_case(case_id: str) -> CaseView:
+    return logic.view(_patient_case(case_id), files=_stores()[1])
+
+
+@app.get("/ops/cases")
+def ops_cases(status: Annotated[CaseStatus | None, Query()] = None) -> list[OpsCase]:
+    auth.require_ops(auth.staff_from_claims(app.current_event.request_context.authorizer.claims))
+    return logic.ops_cases(status, cases=_stores()[0])
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,29 @@
+"""Intake's settings, read once at cold start."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from secondopinion.settings import BaseFunctionSettings
+
+
+class IntakeSettings(BaseFunctionSettings):
+    state_machine_arn: str
+    sla_hours_standard: float = 72
+    sla_hours_expedited: float = 24
+    review_hours_standard: float = 24
+    """How long one radiologist has for a read before the case is reassigned."""
+    review_hours_expedited: float = 8
+    queue_retry_hours: float = 0.25
+    """Pause before the next try when no radiologist is available."""
+    max_attempts: int = 3
+    """Review attempts after which the case is escalated to ops (it keeps moving)."""
+    upload_expiry_seconds: int = 900
+    max_files_per_case: int = 5000
+    max_case_bytes: int = 20 * 1024**3
+    max_file_bytes: int = 5 * 1024**3
+
+
+@cache
+def get_settings() -> IntakeSettings:
+    return IntakeSettings()  # type: ignore[call-arg]

@@ -1,0 +1,37 @@
+"""CDK entry point: `cdk synth` / `cdk deploy` run this (see cdk.json)."""
+
+from __future__ import annotations
+
+import os
+
+from aws_cdk import App, Environment, Validations
+from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks
+
+from .config import CONTEXT_KEY, from_context
+from .nag import acknowledge
+from .stack import SecondOpinionStack
+
+
+def build_app(context: dict[str, object] | None = None, outdir: str | None = None) -> App:
+    """The app with cdk-nag's AwsSolutions and HIPAA packs; synthesis fails on any finding left."""
+    app = App(context=context or {}, outdir=outdir)
+    config = from_context(app.node.try_get_context(CONTEXT_KEY))
+    # Account stays unresolved: synthesis needs no credentials; the region is the operator's.
+    stack = SecondOpinionStack(
+        app,
+        f"SecondOpinion-{config.env_name}",
+        config=config,
+        env=Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=config.region),
+        description="Radiology second-opinion pipeline (uploads, validation, review workflow, reports)",
+    )
+    acknowledge(stack)
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app), HIPAASecurityChecks(app))
+    return app
+
+
+def main() -> None:
+    build_app().synth()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""What an operator sets for an environment: CDK context, validated at synth with clear errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
+
+
+class DeploymentConfig(BaseModel):
+    """Read from `cdk.json` context (or `-c key=value`), one value per operator decision."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    env_name: str = Field(default="dev", pattern=r"^[a-z][a-z0-9-]{1,15}$")
+    region: str = "eu-central-2"
+    sender_email: EmailStr = "no-reply@example.org"
+    portal_url: str = Field(default="https://portal.example.org", pattern=r"^https?://")
+    ops_email: EmailStr | None = None
+    sla_hours_standard: float = Field(default=72, gt=0)
+    sla_hours_expedited: float = Field(default=24, gt=0)
+    review_hours_standard: float = Field(default=24, gt=0)
+    review_hours_expedited: float = Field(default=8, gt=0)
+    max_attempts: int = Field(default=3, ge=1, le=10)
+    upload_retention_days: int = Field(default=365, ge=1)
+    report_retention_days: int = Field(default=3650, ge=1)
+    delivery_days: int = Field(default=30, ge=1, le=365)
+    log_retention_days: int = Field(default=365, ge=1)
+    allowed_origins: list[str] = Field(default_factory=lambda: ["https://portal.example.org"])
+
+    @property
+    def is_production(self) -> bool:
+        return self.env_name.startswith("prod")
+
+
+CONTEXT_KEY = "secondopinion"
+
+
+def from_context(raw: dict[str, Any] | None) -> DeploymentConfig:
+    """Validate the operator's context; a mistake fails the synth with the key and the rule."""
+    try:
+        return DeploymentConfig.model_validate(raw or {})
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
+        )
+        raise SystemExit(f"Invalid '{CONTEXT_KEY}' context in cdk.json or -c: {problems}") from None

@@ -1,0 +1,94 @@
+"""The whole service as one stack, composed of one construct per concern."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_ses as ses
+from constructs import Construct
+
+from .api import Api
+from .auth import Auth
+from .config import DeploymentConfig
+from .functions import Functions
+from .monitoring import Monitoring
+from .storage import Storage
+from .workflow import Workflow
+
+
+class SecondOpinionStack(Stack):
+    def __init__(self, scope: Construct, id: str, *, config: DeploymentConfig, **kwargs: object) -> None:
+        super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
+        storage = Storage(self, "Storage", config=config)
+        monitoring = Monitoring(self, "Monitoring", key=storage.key, config=config)
+        functions = Functions(self, "Functions", storage=storage, config=config)
+        fn = functions.by_step
+        workflow = Workflow(self, "Workflow", assign=fn["assign"], report=fn["report"], deliver=fn["deliver"],
+                            key=storage.key, config=config)
+        auth = Auth(self, "Auth", config=config)
+        api = Api(self, "Api", functions=dict(fn), user_pool=auth.user_pool, key=storage.key, config=config)
+        sender = ses.EmailIdentity(self, "Sender", identity=ses.Identity.email(config.sender_email))
+
+        # intake: opens cases, signs upload policies, starts the review
+        for key, value in {
+            "STATE_MACHINE_ARN": workflow.state_machine.state_machine_arn,
+            "SLA_HOURS_STANDARD": str(config.sla_hours_standard),
+            "SLA_HOURS_EXPEDITED": str(config.sla_hours_expedited),
+            "REVIEW_HOURS_STANDARD": str(config.review_hours_standard),
+            "REVIEW_HOURS_EXPEDITED": str(config.review_hours_expedited),
+            "MAX_ATTEMPTS": str(config.max_attempts),
+        }.items():
+            fn["intake"].add_environment(key, value)
+        storage.cases.grant_read_write_data(fn["intake"])
+        storage.files.grant_read_write_data(fn["intake"])
+        storage.uploads.grant_put(fn["intake"], "cases/*")
+        workflow.state_machine.grant_start_execution(fn["intake"])
+
+        # validate: judges uploads from the queue
+        storage.files.grant_read_write_data(fn["validate"])
+        storage.uploads.grant_read(fn["validate"], "cases/*")
+        fn["validate"].add_event_source(sources.SqsEventSource(
+            storage.upload_events, batch_size=10, report_batch_item_failures=True))
+
+        # assign: picks radiologists, holds task tokens, answers the radiologists' calls
+        fn["assign"].add_environment("OPS_TOPIC_ARN", monitoring.ops_topic.topic_arn)
+        storage.cases.grant_read_write_data(fn["assign"])
+        storage.files.grant_read_data(fn["assign"])
+        storage.assignments.grant_read_write_data(fn["assign"])
+        storage.roster.grant_read_write_data(fn["assign"])
+        storage.uploads.grant_read(fn["assign"], "cases/*")
+        storage.key.grant_encrypt_decrypt(fn["assign"])
+        monitoring.ops_topic.grant_publish(fn["assign"])
+        # A policy of its own: the function's default policy would make a cycle with the machine.
+        assert fn["assign"].role is not None
+        iam.Policy(self, "AssignTaskResponse", roles=[fn["assign"].role], statements=[iam.PolicyStatement(
+            actions=["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"],
+            resources=[workflow.state_machine.state_machine_arn],
+        )])
+
+        # report: renders the report into the reports bucket
+        storage.cases.grant_read_write_data(fn["report"])
+        storage.assignments.grant_read_data(fn["report"])
+        storage.roster.grant_read_data(fn["report"])
+        storage.reports.grant_put(fn["report"], "cases/*")
+
+        # deliver: e-mails the patient, mints short-lived download links
+        fn["deliver"].add_environment("SENDER_EMAIL", config.sender_email)
+        fn["deliver"].add_environment("PORTAL_URL", config.portal_url)
+        fn["deliver"].add_environment("DELIVERY_DAYS", str(config.delivery_days))
+        storage.cases.grant_read_write_data(fn["deliver"])
+        storage.reports.grant_read(fn["deliver"], "cases/*")
+        sender.grant_send_email(fn["deliver"])
+
+        monitoring.watch_functions(dict(fn))
+        monitoring.watch_workflow(workflow.state_machine)
+        monitoring.watch_dead_letters(storage.upload_dead_letters)
+        monitoring.watch_escalations()
+
+        CfnOutput(self, "ApiUrl", value=api.rest_api.url)
+        CfnOutput(self, "UserPoolId", value=auth.user_pool.user_pool_id)
+        CfnOutput(self, "UserPoolClientId", value=auth.client.user_pool_client_id)
+        CfnOutput(self, "UploadsBucket", value=storage.uploads.bucket_name)
+        CfnOutput(self, "StateMachineArn", value=workflow.state_machine.state_machine_arn)
+        self.storage, self.functions, self.workflow, self.api = storage, functions, workflow, api

@@ -1,0 +1,146 @@
+"""The review workflow: assign -> wait for the radiologist -> report -> deliver.
+
+Every duration comes from the execution input (written by intake from the case's SLA), so the
+same definition runs in AWS and, with compressed time, in the local stack.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from .config import DeploymentConfig
+from .functions import log_retention
+
+REVIEW_ENDED = ["States.Timeout", "States.HeartbeatTimeout", "Review.Declined"]
+"""A read that ends without a report. moto raises States.Timeout for a missed heartbeat where AWS
+raises States.HeartbeatTimeout, so both names are caught together."""
+
+TRANSIENT = ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
+             "Lambda.TooManyRequestsException", "Lambda.Unknown", "Sandbox.Timedout", "ClientError"]
+"""Errors worth another try: Lambda's own, a function timeout, and AWS errors seen by our code
+(throttling surfaces as botocore's ClientError). Domain errors are never retried."""
+
+
+def _retry(task: tasks.LambdaInvoke) -> tasks.LambdaInvoke:
+    task.add_retry(errors=TRANSIENT, interval=Duration.seconds(2), max_attempts=3, backoff_rate=2)
+    return task
+
+
+class Workflow(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        assign: lambda_.IFunction,
+        report: lambda_.IFunction,
+        deliver: lambda_.IFunction,
+        key: kms.IKey,
+        config: DeploymentConfig,
+    ) -> None:
+        super().__init__(scope, id)
+
+        def escalation(name: str, reason: str) -> tasks.LambdaInvoke:
+            return _retry(tasks.LambdaInvoke(
+                self, name, lambda_function=assign, result_path=sfn.JsonPath.DISCARD,
+                payload=sfn.TaskInput.from_object({
+                    "action": "escalate",
+                    "request": {"case_id": sfn.JsonPath.string_at("$.case_id"), "reason": reason},
+                }),
+            ))
+
+        assign_task = tasks.LambdaInvoke(
+            self, "Assign", lambda_function=assign, result_path="$.assignment",
+            payload=sfn.TaskInput.from_object({
+                "action": "assign",
+                "request": {"case_id": sfn.JsonPath.string_at("$.case_id"),
+                            "attempt": sfn.JsonPath.number_at("$.attempt")},
+                "review_seconds": sfn.JsonPath.number_at("$.timeouts.review_seconds"),
+            }),
+            result_selector={"assignment_id.$": "$.Payload.assignment_id",
+                             "radiologist_id.$": "$.Payload.radiologist_id"},
+        )
+        _retry(assign_task)
+
+        review = tasks.LambdaInvoke(
+            self, "WaitForRadiologist", lambda_function=assign, result_path="$.review",
+            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+            payload=sfn.TaskInput.from_object({
+                "action": "offer",
+                "request": {"assignment_id": sfn.JsonPath.string_at("$.assignment.assignment_id"),
+                            "task_token": sfn.JsonPath.task_token},
+            }),
+            task_timeout=sfn.Timeout.at("$.timeouts.review_seconds"),
+            heartbeat_timeout=sfn.Timeout.at("$.timeouts.heartbeat_seconds"),
+        )
+        _retry(review)
+        release = _retry(tasks.LambdaInvoke(
+            self, "ReleaseReview", lambda_function=assign, result_path="$.released",
+            payload=sfn.TaskInput.from_object({
+                "action": "release",
+                "request": {"case_id": sfn.JsonPath.string_at("$.case_id"),
+                            "assignment_id": sfn.JsonPath.string_at("$.assignment.assignment_id"),
+                            "error": sfn.JsonPath.string_at("$.review_error.Error"),
+                            "attempt": sfn.JsonPath.number_at("$.attempt")},
+            }),
+            result_selector={"attempt.$": "$.Payload.attempt"},
+        ))
+        count_attempt = sfn.Pass(self, "CountAttempt", input_path="$.released.attempt", result_path="$.attempt")
+        wait_in_queue = sfn.Wait(self, "WaitInQueue", time=sfn.WaitTime.seconds_path("$.timeouts.queue_seconds"))
+        nobody = escalation("EscalateNobodyAvailable", "no radiologist available")
+        too_many = escalation("EscalateAttempts", "review attempts exhausted")
+
+        report_task = _retry(tasks.LambdaInvoke(
+            self, "Report", lambda_function=report, result_path="$.report",
+            payload=sfn.TaskInput.from_object({
+                "case_id": sfn.JsonPath.string_at("$.case_id"),
+                "assignment_id": sfn.JsonPath.string_at("$.review.assignment_id"),
+            }),
+            result_selector={"case_id.$": "$.Payload.case_id", "report_key.$": "$.Payload.report_key",
+                             "html_key.$": "$.Payload.html_key"},
+        ))
+        deliver_task = _retry(tasks.LambdaInvoke(
+            self, "Deliver", lambda_function=deliver, result_path="$.delivery",
+            payload=sfn.TaskInput.from_json_path_at("$.report"),
+            result_selector={"delivered_at.$": "$.Payload.delivered_at"},
+        ))
+        failed = escalation("EscalateFailure", "pipeline step failed after retries").next(
+            sfn.Fail(self, "Failed", error="Pipeline.StepFailed", cause="see the case timeline")
+        )
+
+        assign_task.add_catch(nobody, errors=["NoRadiologistAvailable"], result_path="$.assign_error")
+        assign_task.add_catch(failed, errors=["States.ALL"], result_path="$.failure")
+        nobody.next(wait_in_queue)
+        wait_in_queue.next(assign_task)
+        review.add_catch(release, errors=REVIEW_ENDED, result_path="$.review_error")
+        review.add_catch(failed, errors=["States.ALL"], result_path="$.failure")
+        release.add_catch(failed, errors=["States.ALL"], result_path="$.failure")
+        release.next(count_attempt)
+        count_attempt.next(
+            sfn.Choice(self, "AttemptsExhausted?")
+            .when(sfn.Condition.number_greater_than_equals_json_path("$.attempt", "$.max_attempts"),
+                  too_many.next(assign_task))
+            .otherwise(assign_task)
+        )
+        report_task.add_catch(failed, errors=["States.ALL"], result_path="$.failure")
+        deliver_task.add_catch(failed, errors=["States.ALL"], result_path="$.failure")
+
+        definition = assign_task.next(review).next(report_task).next(deliver_task).next(
+            sfn.Succeed(self, "Delivered")
+        )
+        self.log_group = logs.LogGroup(self, "Logs", retention=log_retention(config.log_retention_days),
+                                      encryption_key=key)
+        self.state_machine = sfn.StateMachine(
+            self, "Review",
+            definition_body=sfn.DefinitionBody.from_chainable(definition),
+            state_machine_type=sfn.StateMachineType.STANDARD,
+            tracing_enabled=True,
+            logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
+            timeout=Duration.days(30),
+        )

@@ -1,0 +1,51 @@
+"""The one place that maps errors to HTTP responses, shared by every function with routes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from .errors import DomainError
+
+logger = Logger(child=True)
+
+
+def error_response(status: int, code: str, message: str) -> Response[Any]:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps({"error": code, "message": message}),
+    )
+
+
+def _describe(errors: list[dict[str, Any]]) -> str:
+    parts = []
+    for error in errors[:10]:
+        where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body",))
+        parts.append(f"{where or 'request'}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
+def resolver() -> APIGatewayRestResolver:
+    """A REST resolver with pydantic validation and the project's error format."""
+    app = APIGatewayRestResolver(enable_validation=True)
+
+    @app.exception_handler(DomainError)
+    def _domain(error: DomainError) -> Response[Any]:
+        logger.info("request refused", extra={"error_code": error.code})
+        return error_response(error.status, error.code, error.message)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(error: RequestValidationError) -> Response[Any]:
+        # The message names fields and rules only; the rejected values may be health data.
+        return error_response(422, "invalid_request", _describe(error.errors()))
+
+    @app.not_found
+    def _not_found(_: Exception) -> Response[Any]:
+        return error_response(404, "not_found", "There is no such route.")
+
+    return app

@@ -1,0 +1,78 @@
+"""Domain errors: a stable code, an HTTP status and a message a person can act on.
+
+They are mapped to HTTP responses in one place (`secondopinion.api`) and to Step Functions error
+names by their class name (Lambda reports the exception type as the error).
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error the pipeline raises on purpose."""
+
+    code = "error"
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidRequest(DomainError):
+    code = "invalid_request"
+    status = 400
+
+
+class Unauthorized(DomainError):
+    code = "unauthorized"
+    status = 401
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    status = 403
+
+
+class CaseNotFound(DomainError):
+    """Also the answer to a token of another case: the two must be indistinguishable."""
+
+    code = "case_not_found"
+    status = 404
+
+    def __init__(self, message: str = "No case with this id exists for this access token.") -> None:
+        super().__init__(message)
+
+
+class AssignmentNotFound(DomainError):
+    code = "assignment_not_found"
+    status = 404
+
+    def __init__(self, message: str = "No assignment with this id is assigned to you.") -> None:
+        super().__init__(message)
+
+
+class NotAssignedToYou(DomainError):
+    code = "not_assigned_to_you"
+    status = 403
+
+
+class AssignmentClosed(DomainError):
+    code = "assignment_closed"
+    status = 409
+
+
+class CaseNotReady(DomainError):
+    code = "case_not_ready"
+    status = 409
+
+
+class ReportNotReady(DomainError):
+    code = "report_not_ready"
+    status = 409
+
+
+class NoRadiologistAvailable(DomainError):
+    """Raised by assignment; the state machine waits and retries instead of failing."""
+
+    code = "no_radiologist_available"
+    status = 503

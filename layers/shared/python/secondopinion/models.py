@@ -1,0 +1,434 @@
+"""The contracts between the pipeline's steps, its API and its data store.
+
+Every payload one step hands to the next is a model here, so that a contract test can prove that
+what one step emits, the next accepts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+
+class Contract(BaseModel):
+    """Base for every contract: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", use_enum_values=False)
+
+
+class Tier(StrEnum):
+    STANDARD = "standard"
+    EXPEDITED = "expedited"
+
+
+class Language(StrEnum):
+    EN = "en"
+    DE = "de"
+    FR = "fr"
+    IT = "it"
+
+
+class FileKind(StrEnum):
+    """What the patient declares a file to be."""
+
+    DICOM = "dicom"
+    REPORT = "report"
+    DOCUMENT = "document"
+
+
+class Verdict(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    SKIPPED = "skipped"
+    REJECTED = "rejected"
+
+
+class ContentKind(StrEnum):
+    """What validation found a file to be."""
+
+    IMAGE = "image"
+    SECONDARY = "secondary"
+    REPORT = "report"
+    DOCUMENT = "document"
+    OTHER = "other"
+
+
+class CaseStatus(StrEnum):
+    AWAITING_UPLOAD = "awaiting_upload"
+    RETURNED = "returned"
+    IN_REVIEW = "in_review"
+    REPORTING = "reporting"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class AssignmentStatus(StrEnum):
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    REPORTED = "reported"
+    DECLINED = "declined"
+    TIMED_OUT = "timed_out"
+
+
+LIVE_ASSIGNMENT = frozenset({AssignmentStatus.OFFERED, AssignmentStatus.ACCEPTED})
+
+
+class Subspecialty(StrEnum):
+    NEURO = "neuroradiology"
+    MSK = "musculoskeletal"
+    BODY = "body_imaging"
+    BREAST = "breast_imaging"
+    NUCLEAR = "nuclear_medicine"
+    ULTRASOUND = "ultrasound"
+    CHEST = "chest"
+
+
+class Radpeer(StrEnum):
+    """ACR RADPEER (2016): concordance of this reading with the original one."""
+
+    CONCUR = "1"
+    UNDERSTANDABLE_MINOR = "2a"
+    UNDERSTANDABLE_SIGNIFICANT = "2b"
+    EXPECTED_MINOR = "3a"
+    EXPECTED_SIGNIFICANT = "3b"
+
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10000)]
+
+
+# --- Patient API -------------------------------------------------------------------------------
+
+
+class CaseRequest(Contract):
+    """What a patient sends to open a case."""
+
+    tier: Tier
+    consensus: bool = False
+    longitudinal: bool = False
+    language: Language
+    email: EmailStr
+    symptoms: LongText = ""
+    questions: list[ShortText] = Field(default_factory=list, max_length=10)
+    clinical_history: LongText = ""
+    consent: bool = Field(description="The patient agrees to the processing of their health data.")
+
+
+class CaseCreated(Contract):
+    case_id: str
+    access_token: str = Field(description="Shown once; keep it to follow and receive the case.")
+    status: CaseStatus
+
+
+class FileDeclaration(Contract):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    size: int = Field(gt=0, description="Size in bytes, as the browser reports it.")
+    kind: FileKind = FileKind.DICOM
+
+
+class FilesRequest(Contract):
+    files: list[FileDeclaration] = Field(min_length=1, max_length=500)
+
+
+class UploadInstruction(Contract):
+    file_id: str
+    name: str
+    url: str
+    fields: dict[str, str] = Field(description="Form fields to send with the file in a POST.")
+    expires_at: datetime
+
+
+class FilesDeclared(Contract):
+    uploads: list[UploadInstruction]
+
+
+class TimelineEntry(Contract):
+    at: datetime
+    event: str
+    actor: str = "system"
+
+
+class FileStatus(Contract):
+    file_id: str
+    name: str
+    kind: FileKind
+    verdict: Verdict
+    content: ContentKind | None = None
+    reason: str | None = None
+    message: str | None = None
+
+
+class CaseView(Contract):
+    """What the patient sees of their case."""
+
+    case_id: str
+    status: CaseStatus
+    tier: Tier
+    language: Language
+    deadline: datetime | None
+    files: list[FileStatus]
+    timeline: list[TimelineEntry]
+    problems: list[str] = Field(default_factory=list)
+
+
+class ReportLink(Contract):
+    download_url: str
+    expires_at: datetime
+
+
+# --- Stored records ----------------------------------------------------------------------------
+
+
+class CaseRecord(Contract):
+    case_id: str
+    token_hash: str
+    status: CaseStatus
+    tier: Tier
+    consensus: bool
+    longitudinal: bool
+    language: Language
+    email: str
+    symptoms: str
+    questions: list[str]
+    clinical_history: str
+    created_at: datetime
+    submitted_at: datetime | None = None
+    deadline: datetime | None = None
+    subspecialty: Subspecialty | None = None
+    report_key: str | None = None
+    verification_code: str | None = None
+    delivered_at: datetime | None = None
+    escalated: bool = False
+    problems: list[str] = Field(default_factory=list)
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+
+
+class DicomFacts(Contract):
+    """What validation read from a DICOM header; nothing that identifies the patient."""
+
+    sop_class_uid: str | None = None
+    modality: str | None = None
+    body_part: str | None = None
+    study_instance_uid: str | None = None
+    series_instance_uid: str | None = None
+    study_date: str | None = None
+    study_description: str | None = None
+    series_description: str | None = None
+    transfer_syntax: str | None = None
+
+
+class FileVerdict(Contract):
+    """The validation core's judgement of one object."""
+
+    verdict: Verdict
+    content: ContentKind | None = None
+    reason: str | None = None
+    message: str | None = None
+    facts: DicomFacts = Field(default_factory=DicomFacts)
+    bytes_read: int = 0
+
+
+class FileRecord(Contract):
+    case_id: str
+    file_id: str
+    name: str
+    size: int
+    kind: FileKind
+    key: str
+    verdict: Verdict = Verdict.PENDING
+    content: ContentKind | None = None
+    reason: str | None = None
+    message: str | None = None
+    facts: DicomFacts = Field(default_factory=DicomFacts)
+    version_id: str | None = None
+
+
+class Radiologist(Contract):
+    radiologist_id: str
+    name: str
+    subspecialties: list[Subspecialty]
+    languages: list[Language]
+    institution: str
+    capacity: int = Field(ge=0, default=5)
+    open_reads: int = Field(ge=0, default=0)
+    available: bool = True
+
+
+class AssignmentRecord(Contract):
+    assignment_id: str
+    case_id: str
+    radiologist_id: str
+    attempt: int
+    status: AssignmentStatus
+    subspecialty: Subspecialty
+    reason: str
+    offered_at: datetime
+    due_at: datetime
+    task_token_ciphertext: str | None = None
+    decline_reason: str | None = None
+    submission: ReportSubmission | None = None
+    reported_at: datetime | None = None
+
+
+# --- Radiologist API ---------------------------------------------------------------------------
+
+
+class QuestionAnswer(Contract):
+    question: str
+    answer: ShortText
+
+
+class ReportSubmission(Contract):
+    """The radiologist's structured reading."""
+
+    findings: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
+    impression: ShortText
+    summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)] = Field(
+        description="The plain-language summary for the patient."
+    )
+    answers: list[QuestionAnswer] = Field(default_factory=list)
+    radpeer: Radpeer
+    radpeer_reasoning: ShortText
+    recommendations: list[ShortText] = Field(default_factory=list)
+    critical_finding: bool = False
+
+
+class DeclineRequest(Contract):
+    reason: ShortText
+
+
+class WorklistItem(Contract):
+    assignment_id: str
+    case_id: str
+    status: AssignmentStatus
+    subspecialty: Subspecialty
+    tier: Tier
+    due_at: datetime
+    sla: str
+
+
+class StudySummary(Contract):
+    study_instance_uid: str
+    modality: str | None
+    body_part: str | None
+    description: str | None
+    study_date: str | None
+    series_count: int
+    instance_count: int
+
+
+class StudyFile(Contract):
+    file_id: str
+    name: str
+    content: ContentKind | None
+    url: str
+
+
+class AssignmentView(Contract):
+    assignment_id: str
+    case_id: str
+    status: AssignmentStatus
+    due_at: datetime
+    tier: Tier
+    language: Language
+    symptoms: str
+    questions: list[str]
+    clinical_history: str
+    studies: list[StudySummary]
+    files: list[StudyFile]
+
+
+class ActionResult(Contract):
+    assignment_id: str
+    status: AssignmentStatus
+
+
+class OpsCase(Contract):
+    case_id: str
+    status: CaseStatus
+    tier: Tier
+    deadline: datetime | None
+    sla: str
+    escalated: bool
+
+
+# --- Workflow payloads -------------------------------------------------------------------------
+
+
+class WorkflowTimeouts(Contract):
+    """Durations in seconds, derived from the case's SLA (and the local time scale)."""
+
+    review_seconds: int = Field(ge=1)
+    heartbeat_seconds: int = Field(ge=1)
+    queue_seconds: int = Field(ge=1, description="Pause before trying again when nobody is available.")
+
+
+class WorkflowInput(Contract):
+    """The state machine's execution input, written by intake on submit."""
+
+    case_id: str
+    attempt: int = 0
+    max_attempts: int = Field(ge=1)
+    timeouts: WorkflowTimeouts
+
+
+class AssignRequest(Contract):
+    case_id: str
+    attempt: int
+
+
+class AssignResult(Contract):
+    assignment_id: str
+    radiologist_id: str
+
+
+class OfferRequest(Contract):
+    assignment_id: str
+    task_token: str
+
+
+class ReleaseRequest(Contract):
+    """A review that ended without a report: timed out or declined."""
+
+    case_id: str
+    assignment_id: str
+    error: str
+    attempt: int
+
+
+class ReleaseResult(Contract):
+    attempt: int
+
+
+class EscalateRequest(Contract):
+    case_id: str
+    reason: str
+
+
+class ReviewOutcome(Contract):
+    """What the wait-for-radiologist task resumes with (SendTaskSuccess output)."""
+
+    assignment_id: str
+    radiologist_id: str
+
+
+class ReportRequest(Contract):
+    case_id: str
+    assignment_id: str
+
+
+class ReportResult(Contract):
+    case_id: str
+    report_key: str
+    html_key: str
+
+
+class DeliverResult(Contract):
+    case_id: str
+    delivered_at: datetime
+
+
+AssignmentRecord.model_rebuild()

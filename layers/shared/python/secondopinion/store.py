@@ -1,0 +1,248 @@
+"""Data access for the four tables. Knows items and keys, not business rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr, Key
+from botocore.exceptions import ClientError
+
+from . import clients
+from .errors import AssignmentNotFound, CaseNotFound
+from .models import (
+    AssignmentRecord,
+    AssignmentStatus,
+    CaseRecord,
+    CaseStatus,
+    FileRecord,
+    Radiologist,
+    TimelineEntry,
+)
+
+
+def _item(model: Any) -> dict[str, Any]:
+    return {k: v for k, v in model.model_dump(mode="json").items() if v is not None}
+
+
+def _conditional_failed(error: ClientError) -> bool:
+    return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
+
+
+def _query_all(table: Any, **kwargs: Any) -> Iterable[dict[str, Any]]:
+    while True:
+        page = table.query(**kwargs)
+        yield from page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+class CaseStore:
+    def __init__(self, table_name: str) -> None:
+        self.table = clients.table(table_name)
+
+    def create(self, case: CaseRecord) -> None:
+        self.table.put_item(Item=_item(case), ConditionExpression=Attr("case_id").not_exists())
+
+    def get(self, case_id: str) -> CaseRecord:
+        item = self.table.get_item(Key={"case_id": case_id}, ConsistentRead=True).get("Item")
+        if not item:
+            raise CaseNotFound()
+        return CaseRecord.model_validate(item)
+
+    def update(self, case_id: str, event: TimelineEntry | None = None, **fields: Any) -> None:
+        """Set `fields` (model field names, JSON-able values) and append `event` to the timeline."""
+        names, values, sets = {}, {}, []
+        for i, (name, value) in enumerate(fields.items()):
+            names[f"#f{i}"] = name
+            values[f":v{i}"] = value.value if hasattr(value, "value") else value
+            sets.append(f"#f{i} = :v{i}")
+        if event is not None:
+            names["#tl"] = "timeline"
+            values[":ev"] = [event.model_dump(mode="json")]
+            values[":empty"] = []
+            sets.append("#tl = list_append(if_not_exists(#tl, :empty), :ev)")
+        self.table.update_item(
+            Key={"case_id": case_id},
+            UpdateExpression="SET " + ", ".join(sets),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ConditionExpression=Attr("case_id").exists(),
+        )
+
+    def transition(
+        self, case_id: str, expected: CaseStatus, new: CaseStatus, event: TimelineEntry, **fields: Any
+    ) -> bool:
+        """Move from `expected` to `new` status atomically; False if the case was not in `expected`."""
+        try:
+            names = {"#s": "status", "#tl": "timeline"}
+            values = {
+                ":new": new.value,
+                ":expected": expected.value,
+                ":ev": [event.model_dump(mode="json")],
+                ":empty": [],
+            }
+            sets = ["#s = :new", "#tl = list_append(if_not_exists(#tl, :empty), :ev)"]
+            for i, (name, value) in enumerate(fields.items()):
+                names[f"#f{i}"] = name
+                values[f":v{i}"] = value
+                sets.append(f"#f{i} = :v{i}")
+            self.table.update_item(
+                Key={"case_id": case_id},
+                UpdateExpression="SET " + ", ".join(sets),
+                ConditionExpression="#s = :expected",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True
+
+    def by_status(self, status: CaseStatus) -> list[CaseRecord]:
+        items = _query_all(
+            self.table, IndexName="by_status", KeyConditionExpression=Key("status").eq(status.value)
+        )
+        return [CaseRecord.model_validate(i) for i in items]
+
+
+class FileStore:
+    def __init__(self, table_name: str) -> None:
+        self.table = clients.table(table_name)
+
+    def put_many(self, files: list[FileRecord]) -> None:
+        with self.table.batch_writer() as batch:
+            for f in files:
+                batch.put_item(Item=_item(f))
+
+    def get(self, case_id: str, file_id: str) -> FileRecord | None:
+        item = self.table.get_item(Key={"case_id": case_id, "file_id": file_id}, ConsistentRead=True).get(
+            "Item"
+        )
+        return FileRecord.model_validate(item) if item else None
+
+    def for_case(self, case_id: str) -> list[FileRecord]:
+        items = _query_all(self.table, KeyConditionExpression=Key("case_id").eq(case_id), ConsistentRead=True)
+        return [FileRecord.model_validate(i) for i in items]
+
+    def record_verdict(self, record: FileRecord) -> bool:
+        """Store a verdict once per object version; False when this version was judged already."""
+        try:
+            self.table.put_item(
+                Item=_item(record),
+                ConditionExpression="attribute_not_exists(version_id) OR version_id <> :v",
+                ExpressionAttributeValues={":v": record.version_id},
+            )
+        except ClientError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True
+
+
+class AssignmentStore:
+    def __init__(self, table_name: str) -> None:
+        self.table = clients.table(table_name)
+
+    def create(self, assignment: AssignmentRecord) -> None:
+        self.table.put_item(
+            Item=_item(assignment), ConditionExpression=Attr("assignment_id").not_exists()
+        )
+
+    def get(self, assignment_id: str) -> AssignmentRecord:
+        item = self.table.get_item(Key={"assignment_id": assignment_id}, ConsistentRead=True).get("Item")
+        if not item:
+            raise AssignmentNotFound()
+        return AssignmentRecord.model_validate(item)
+
+    def set_token(self, assignment_id: str, ciphertext: str) -> None:
+        self.table.update_item(
+            Key={"assignment_id": assignment_id},
+            UpdateExpression="SET task_token_ciphertext = :t",
+            ConditionExpression=Attr("assignment_id").exists(),
+            ExpressionAttributeValues={":t": ciphertext},
+        )
+
+    def move(
+        self,
+        assignment_id: str,
+        allowed: Iterable[AssignmentStatus],
+        new: AssignmentStatus,
+        **fields: Any,
+    ) -> bool:
+        """Move to `new` if the current status is one of `allowed`; False otherwise."""
+        allowed = list(allowed)
+        values: dict[str, Any] = {":new": new.value}
+        values.update({f":a{i}": s.value for i, s in enumerate(allowed)})
+        names = {"#s": "status"}
+        sets = ["#s = :new"]
+        for i, (name, value) in enumerate(fields.items()):
+            names[f"#f{i}"] = name
+            values[f":v{i}"] = value
+            sets.append(f"#f{i} = :v{i}")
+        try:
+            self.table.update_item(
+                Key={"assignment_id": assignment_id},
+                UpdateExpression="SET " + ", ".join(sets),
+                ConditionExpression="#s IN (" + ", ".join(f":a{i}" for i in range(len(allowed))) + ")",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True
+
+    def for_radiologist(self, radiologist_id: str) -> list[AssignmentRecord]:
+        items = _query_all(
+            self.table,
+            IndexName="by_radiologist",
+            KeyConditionExpression=Key("radiologist_id").eq(radiologist_id),
+        )
+        return [AssignmentRecord.model_validate(i) for i in items]
+
+    def for_case(self, case_id: str) -> list[AssignmentRecord]:
+        items = _query_all(self.table, IndexName="by_case", KeyConditionExpression=Key("case_id").eq(case_id))
+        return sorted((AssignmentRecord.model_validate(i) for i in items), key=lambda a: a.attempt)
+
+
+class RosterStore:
+    def __init__(self, table_name: str) -> None:
+        self.table = clients.table(table_name)
+
+    def put(self, radiologist: Radiologist) -> None:
+        self.table.put_item(Item=_item(radiologist))
+
+    def get(self, radiologist_id: str) -> Radiologist | None:
+        item = self.table.get_item(Key={"radiologist_id": radiologist_id}).get("Item")
+        return Radiologist.model_validate(item) if item else None
+
+    def all(self) -> list[Radiologist]:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {}
+        while True:
+            page = self.table.scan(**kwargs)
+            items.extend(page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [Radiologist.model_validate(i) for i in items]
+
+    def adjust_load(self, radiologist_id: str, delta: int) -> bool:
+        """Change open_reads by `delta`, never above capacity nor below zero."""
+        condition = "open_reads < capacity" if delta > 0 else "open_reads >= :one"
+        try:
+            self.table.update_item(
+                Key={"radiologist_id": radiologist_id},
+                UpdateExpression="SET open_reads = open_reads + :d",
+                ConditionExpression=condition,
+                ExpressionAttributeValues={":d": delta, ":one": 1} if delta < 0 else {":d": delta},
+            )
+        except ClientError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True

@@ -1,0 +1,403 @@
+"""The patient's report: what it says, in which order and language, and that it renders safely."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from secondopinion.models import (
+    CaseRecord,
+    CaseStatus,
+    Language,
+    QuestionAnswer,
+    Radiologist,
+    Radpeer,
+    ReportSubmission,
+    Subspecialty,
+    Tier,
+)
+
+from functions.report.document import (
+    Answer,
+    Bullets,
+    Facts,
+    ReportDocument,
+    SectionId,
+    build_document,
+    format_date,
+)
+from functions.report.render import render_html, render_pdf, to_latin1
+from functions.report.texts import TEXTS
+
+ISSUED_AT = datetime(2026, 12, 3, 14, 30, tzinfo=UTC)
+CODE = "K7Q2-9XMD"
+
+
+@pytest.fixture
+def case() -> CaseRecord:
+    return CaseRecord(
+        case_id="case-1",
+        token_hash="0" * 64,
+        status=CaseStatus.REPORTING,
+        tier=Tier.STANDARD,
+        consensus=False,
+        longitudinal=False,
+        language=Language.EN,
+        email="patient@example.org",
+        symptoms="Knee pain after a fall.",
+        questions=["Is the meniscus torn?", "Do I need surgery?", "Is the cartilage worn?"],
+        clinical_history="",
+        created_at=datetime(2026, 11, 28, 9, 0, tzinfo=UTC),
+        subspecialty=Subspecialty.MSK,
+    )
+
+
+@pytest.fixture
+def submission() -> ReportSubmission:
+    return ReportSubmission(
+        findings="A small tear at the back of the inner meniscus.\n\nNo fluid in the joint.",
+        impression="Small tear of the medial meniscus.",
+        summary="Your knee has a small tear (a crack) in its cushion.",
+        answers=[
+            QuestionAnswer(question="Is the cartilage worn?", answer="No, the cartilage looks normal."),
+            QuestionAnswer(question="  is the MENISCUS torn? ", answer="Yes, a small tear."),
+        ],
+        radpeer=Radpeer.UNDERSTANDABLE_MINOR,
+        radpeer_reasoning="The tear is small and easy to miss on the original images.",
+        recommendations=["Ask whether physiotherapy could help."],
+    )
+
+
+@pytest.fixture
+def radiologist() -> Radiologist:
+    return Radiologist(
+        radiologist_id="rad-1",
+        name="Dr. Anna Keller",
+        subspecialties=[Subspecialty.NEURO, Subspecialty.MSK],
+        languages=[Language.EN, Language.DE, Language.FR, Language.IT],
+        institution="Radiologie Zürich",
+    )
+
+
+def _build(case: CaseRecord, submission: ReportSubmission, radiologist: Radiologist) -> ReportDocument:
+    return build_document(case, submission, radiologist, ISSUED_AT, CODE)
+
+
+def _section(doc: ReportDocument, section_id: SectionId):
+    return next(section for section in doc.sections if section.id is section_id)
+
+
+def _answers(doc: ReportDocument) -> list[Answer]:
+    return [block for block in _section(doc, SectionId.QUESTIONS).blocks if isinstance(block, Answer)]
+
+
+_PDF_STRING = re.compile(rb"\(((?:\\.|[^\\)])*)\) Tj")
+
+
+def _pdf_text(pdf: bytes) -> str:
+    """The text drawn in an uncompressed PDF, one line per line of the page.
+
+    fpdf2 writes each line as one text object whose strings (the page total is a string of its own)
+    escape "(", ")" and "\\"; the bytes are latin-1, the core font's encoding.
+    """
+    lines = []
+    for line in pdf.split(b"\n"):
+        strings = _PDF_STRING.findall(line)
+        if strings:
+            lines.append(b"".join(re.sub(rb"\\(.)", rb"\1", string) for string in strings).decode("latin-1"))
+    return "\n".join(lines)
+
+
+def test_every_language_has_the_same_text_keys():
+    # Given the English texts as the reference
+    reference = set(TEXTS[Language.EN])
+
+    # When / then every language defines exactly the same keys
+    for language in Language:
+        assert set(TEXTS[language]) == reference, language
+
+
+def test_sections_follow_the_reading_order(case, submission, radiologist):
+    # Given a complete reading
+    # When the document is built
+    doc = _build(case, submission, radiologist)
+
+    # Then the sections come in the order the patient should read them
+    assert [section.id for section in doc.sections] == [
+        SectionId.SUMMARY,
+        SectionId.QUESTIONS,
+        SectionId.FINDINGS,
+        SectionId.IMPRESSION,
+        SectionId.COMPARISON,
+        SectionId.RECOMMENDATIONS,
+        SectionId.DISCLAIMER,
+        SectionId.ABOUT,
+    ]
+
+
+def test_answers_follow_the_patients_question_order(case, submission, radiologist):
+    # Given answers submitted in a different order, one with retyped case and spacing
+    # When the document is built
+    doc = _build(case, submission, radiologist)
+
+    # Then the questions appear as the patient asked them, each with its answer
+    assert [(a.question, a.answer) for a in _answers(doc)] == [
+        ("Is the meniscus torn?", "Yes, a small tear."),
+        ("Do I need surgery?", TEXTS[Language.EN]["not_answered"]),
+        ("Is the cartilage worn?", "No, the cartilage looks normal."),
+    ]
+
+
+def test_a_question_without_answer_says_to_ask_the_doctor(case, submission, radiologist):
+    # Given a question the radiologist did not answer
+    submission = submission.model_copy(update={"answers": []})
+    case = case.model_copy(update={"language": Language.DE})
+
+    # When the document is built
+    answers = _answers(_build(case, submission, radiologist))
+
+    # Then each question carries the localized "ask your doctor" note, marked as unanswered
+    assert {(a.answer, a.answered) for a in answers} == {(TEXTS[Language.DE]["not_answered"], False)}
+
+
+def test_an_answer_to_a_question_the_patient_did_not_ask_is_kept(case, submission, radiologist):
+    # Given an answer whose question matches none of the patient's
+    extra = QuestionAnswer(question="What about the ligaments?", answer="They are intact.")
+    submission = submission.model_copy(update={"answers": [*submission.answers, extra]})
+
+    # When the document is built
+    answers = _answers(_build(case, submission, radiologist))
+
+    # Then it follows the patient's questions instead of being dropped
+    assert (answers[-1].question, answers[-1].answer) == ("What about the ligaments?", "They are intact.")
+
+
+@pytest.mark.parametrize("code", list(Radpeer))
+def test_radpeer_explanation_matches_the_code(case, submission, radiologist, code):
+    # Given a reading scored with this RADPEER code
+    submission = submission.model_copy(update={"radpeer": code})
+
+    # When the document is built
+    facts = _section(_build(case, submission, radiologist), SectionId.COMPARISON).blocks[1]
+
+    # Then the score, its plain explanation and the radiologist's reasons are shown together
+    assert isinstance(facts, Facts)
+    assert [fact.value for fact in facts.facts] == [
+        f"RADPEER {code.value}",
+        TEXTS[Language.EN][f"radpeer.{code.value}"],
+        submission.radpeer_reasoning,
+    ]
+
+
+def test_recommendations_are_listed_to_discuss_with_the_doctor(case, submission, radiologist):
+    # Given a reading with a recommendation
+    # When the document is built
+    section = _section(_build(case, submission, radiologist), SectionId.RECOMMENDATIONS)
+
+    # Then it is listed under the "to discuss with your doctor" heading
+    assert section.heading == TEXTS[Language.EN]["recommendations_heading"]
+    assert Bullets(items=["Ask whether physiotherapy could help."]) in section.blocks
+
+
+def test_about_shows_the_cases_subspecialty_in_the_patients_language(case, submission, radiologist):
+    # Given a French case in a subspecialty the radiologist holds among others
+    case = case.model_copy(update={"language": Language.FR})
+
+    # When the document is built
+    about = _section(_build(case, submission, radiologist), SectionId.ABOUT).blocks[0]
+
+    # Then only that subspecialty is named, in French, next to the radiologist's name
+    assert isinstance(about, Facts)
+    values = [fact.value for fact in about.facts]
+    assert values[:2] == ["Dr. Anna Keller", TEXTS[Language.FR]["subspecialty.musculoskeletal"]]
+
+
+def test_a_report_in_a_language_the_radiologist_does_not_work_in_is_labelled_translated(
+    case, submission, radiologist
+):
+    # Given an Italian case read by a radiologist who works in German only
+    case = case.model_copy(update={"language": Language.IT})
+    radiologist = radiologist.model_copy(update={"languages": [Language.DE]})
+
+    # When the document is built
+    doc = _build(case, submission, radiologist)
+
+    # Then it carries the Italian translation notice
+    assert doc.notices == [TEXTS[Language.IT]["translated_notice"]]
+
+
+def test_a_critical_finding_puts_the_urgent_notice_first(case, submission, radiologist):
+    # Given a critical finding in a report that is also a translation
+    submission = submission.model_copy(update={"critical_finding": True})
+    radiologist = radiologist.model_copy(update={"languages": [Language.DE]})
+
+    # When the document is built
+    doc = _build(case, submission, radiologist)
+
+    # Then the urgent notice comes before the translation notice
+    assert doc.notices == [TEXTS[Language.EN]["urgent_notice"], TEXTS[Language.EN]["translated_notice"]]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (Language.EN, "3 December 2026"),
+        (Language.DE, "3. Dezember 2026"),
+        (Language.FR, "3 décembre 2026"),
+        (Language.IT, "3 dicembre 2026"),
+    ],
+)
+def test_issue_date_is_written_for_the_locale(language, expected):
+    # Given / when the issue date is formatted
+    # Then it reads the way the language writes dates
+    assert format_date(ISSUED_AT.date(), language) == expected
+
+
+def test_french_writes_the_first_of_the_month_as_premier():
+    # Given / when the first of a month is formatted in French
+    # Then it uses the ordinal "1er"
+    assert format_date(datetime(2027, 3, 1).date(), Language.FR) == "1er mars 2027"
+
+
+@pytest.mark.parametrize("language", list(Language))
+def test_html_shows_the_localized_disclaimer_and_date(case, submission, radiologist, language):
+    # Given a case in this language
+    case = case.model_copy(update={"language": language})
+
+    # When the report is rendered as HTML
+    page = render_html(_build(case, submission, radiologist))
+
+    # Then the page declares the language and shows its disclaimer and issue date
+    assert f'<html lang="{language.value}">' in page
+    assert TEXTS[language]["disclaimer"] in page
+    assert format_date(ISSUED_AT.date(), language) in page
+
+
+@pytest.mark.parametrize("language", list(Language))
+def test_pdf_shows_the_localized_disclaimer_and_date(case, submission, radiologist, language):
+    # Given a case in this language
+    case = case.model_copy(update={"language": language})
+
+    # When the report is rendered as an uncompressed PDF
+    text = _pdf_text(render_pdf(_build(case, submission, radiologist), compress=False))
+
+    # Then its text, lines joined again, holds the disclaimer (in latin-1 typography) and the date
+    flowing = text.replace("\n", " ")
+    assert to_latin1(TEXTS[language]["disclaimer"]) in flowing
+    assert format_date(ISSUED_AT.date(), language) in flowing
+
+
+def test_html_has_one_h1_and_the_section_headings_in_order(case, submission, radiologist):
+    # Given a built document
+    doc = _build(case, submission, radiologist)
+
+    # When it is rendered as HTML
+    page = render_html(doc)
+
+    # Then there is a single h1 and the h2 headings follow the document's sections
+    assert page.count("<h1") == 1
+    assert re.findall(r"<h2[^>]*>(.*?)</h2>", page) == [section.heading for section in doc.sections]
+
+
+def test_html_escapes_markup_in_the_findings(case, submission, radiologist):
+    # Given findings that contain a script tag
+    submission = submission.model_copy(update={"findings": "<script>alert('x')</script> & more"})
+
+    # When the report is rendered as HTML
+    page = render_html(_build(case, submission, radiologist))
+
+    # Then the markup is shown as text, never executed
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; more" in page
+
+
+def test_pdf_contains_the_summary(case, submission, radiologist):
+    # Given a built document
+    # When it is rendered as an uncompressed PDF
+    pdf = render_pdf(_build(case, submission, radiologist), compress=False)
+
+    # Then it is a PDF whose text holds the summary
+    assert pdf.startswith(b"%PDF-")
+    assert submission.summary in _pdf_text(pdf)
+
+
+def test_pdf_keeps_the_umlauts_of_the_german_disclaimer(case, submission, radiologist):
+    # Given a German case
+    case = case.model_copy(update={"language": Language.DE})
+
+    # When it is rendered as an uncompressed PDF
+    text = _pdf_text(render_pdf(_build(case, submission, radiologist), compress=False))
+
+    # Then the disclaimer's words with umlauts are drawn as latin-1, not replaced
+    for word in ("unabhängige", "Ärztin", "über"):
+        assert word in text, word
+
+
+def test_pdf_renders_curly_quotes_and_emoji_without_error(case, submission, radiologist):
+    # Given a summary with typography and an emoji the core font cannot draw
+    summary = "The \u201csmall\u201d tear \u2014 nothing more\u2026 \U0001f600"
+    submission = submission.model_copy(update={"summary": summary})
+
+    # When it is rendered as an uncompressed PDF
+    text = _pdf_text(render_pdf(_build(case, submission, radiologist), compress=False))
+
+    # Then the typography is simplified and the emoji replaced
+    assert 'The "small" tear - nothing more... ?' in text
+
+
+def test_pdf_has_page_numbers_and_the_verification_code_in_the_footer(case, submission, radiologist):
+    # Given a built document
+    # When it is rendered as an uncompressed PDF
+    text = _pdf_text(render_pdf(_build(case, submission, radiologist), compress=False))
+
+    # Then the footer numbers the page and names the verification code
+    assert re.search(r"^Page 1 of \d+$", text, re.MULTILINE)
+    assert f"Verification code: {CODE}" in text
+
+
+def test_long_findings_flow_onto_more_pages(case, submission, radiologist):
+    # Given findings far longer than a page
+    findings = "\n\n".join(f"Paragraph {n}: " + "the tissue looks normal. " * 30 for n in range(40))
+    submission = submission.model_copy(update={"findings": findings})
+
+    # When it is rendered as an uncompressed PDF
+    text = _pdf_text(render_pdf(_build(case, submission, radiologist), compress=False))
+
+    # Then the pages break automatically and are numbered out of the total
+    footers = re.findall(r"^Page (\d+) of (\d+)$", text, re.MULTILINE)
+    total = len(footers)
+    assert total > 2
+    assert footers == [(str(page), str(total)) for page in range(1, total + 1)]
+
+
+def test_pdf_metadata_is_deterministic(case, submission, radiologist):
+    # Given the same document
+    doc = _build(case, submission, radiologist)
+
+    # When it is rendered twice
+    first, second = render_pdf(doc, compress=False), render_pdf(doc, compress=False)
+
+    # Then the bytes are identical and carry the language and issue time
+    assert first == second
+    assert b"/Lang (en)" in first
+    assert b"/CreationDate (D:20261203143000Z)" in first
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("\u2018a\u2019 \u201eb\u201c", "'a' \"b\""),
+        ("5\u2013 7\u2009mm \u2265 3 \u2192 4", "5- 7 mm >= 3 -> 4"),
+        ("Dvo\u0159\u00e1k \u00c4rztin", "Dvor\u00e1k \u00c4rztin"),
+        ("a\u200db\u00adc\x07\u2764\ufe0f", "abc?"),
+        ("10\u202f%", "10\u00a0%"),
+        ("c\u0153ur \u0141\u00f3d\u017a", "coeur L\u00f3dz"),
+    ],
+)
+def test_to_latin1_maps_typography_and_replaces_the_rest(text, expected):
+    # Given / when text is prepared for the core font
+    result = to_latin1(text)
+
+    # Then typography has its latin-1 equivalent and anything else is simplified or "?"
+    assert result == expected
