@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -58,6 +60,13 @@ def get_case(case_id: str) -> CaseView:
 def ops_cases(status: Annotated[CaseStatus | None, Query()] = None) -> list[OpsCase]:
     auth.require_ops(auth.staff_from_claims(app.current_event.request_context.authorizer.claims))
     return logic.ops_cases(status, cases=_stores()[0])
+
+
+@app.get("/openapi.json", include_in_schema=False)
+def openapi() -> Response[str]:
+    """The merged document of every function's routes, written into the layer at build time."""
+    document = resources.files("secondopinion").joinpath("openapi.json").read_text()
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=document)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -21,9 +21,9 @@ metrics = observability.metrics("validate")
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-def _record(message: SQSRecord) -> None:
+def _record(record: SQSRecord) -> None:
     settings = get_settings()
-    body = json.loads(message.body)
+    body = json.loads(record.body)
     for s3_record in body.get("Records", []):  # an s3:TestEvent has none
         obj = UploadedObject.from_s3_record(s3_record)
         judged = validate_object(obj, files=FileStore(settings.files_table), max_size=settings.max_file_bytes)

@@ -233,12 +233,14 @@ class RosterStore:
 
     def adjust_load(self, radiologist_id: str, delta: int) -> bool:
         """Change open_reads by `delta`, never above capacity nor below zero."""
-        condition = "open_reads < capacity" if delta > 0 else "open_reads >= :one"
+        condition = "#open < #cap" if delta > 0 else "#open >= :one"
+        names = {"#open": "open_reads", "#cap": "capacity"} if delta > 0 else {"#open": "open_reads"}
         try:
             self.table.update_item(
                 Key={"radiologist_id": radiologist_id},
-                UpdateExpression="SET open_reads = open_reads + :d",
+                UpdateExpression="SET #open = #open + :d",
                 ConditionExpression=condition,
+                ExpressionAttributeNames=names,
                 ExpressionAttributeValues={":d": delta, ":one": 1} if delta < 0 else {":d": delta},
             )
         except ClientError as error:

@@ -1,0 +1,163 @@
+"""`secondopinion local`: the whole system on this machine.
+
+moto's server runs in this process with Step Functions execution on; the synthesized template
+is deployed into it; Lambda invocations (from Step Functions, the upload queue and the gateway)
+run the real handlers; the gateway serves the REST API on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import warnings
+from dataclasses import dataclass, field
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from . import adapter, cloud, gateway, tokens
+from .roster import DEMO_ROSTER
+
+log = logging.getLogger(__name__)
+
+PER_FUNCTION_VARIABLES = {"POWERTOOLS_SERVICE_NAME"}
+
+
+@dataclass
+class LocalSystem:
+    assembly_dir: Path = Path("cdk.out")
+    port: int = 8080
+    time_scale: float = 1.0
+    state_dir: Path = tokens.STATE_DIR
+    allowed_origins: list[str] = field(default_factory=lambda: ["*"])
+
+    def start(self) -> LocalSystem:
+        import moto.core.config as moto_config
+        from moto.server import ThreadedMotoServer
+
+        warnings.filterwarnings("ignore", message="Tried to parse AWS::")
+        logging.getLogger("moto").setLevel(logging.ERROR)
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        moto_config.default_user_config["stepfunctions"] = {"execute_state_machine": True}
+        moto_config.default_user_config["lambda"] = {"use_docker": False}
+        assembly = cloud.Assembly.find(cloud.copy_assembly(self.assembly_dir))
+        self.region = assembly.region
+        self.aws_port = cloud.free_port()
+        os.environ["MOTO_PORT"] = str(self.aws_port)
+        self.aws_endpoint = f"http://127.0.0.1:{self.aws_port}"
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.aws_port, verbose=False)
+        self._moto.start()
+        cloud.apply_environment(cloud.aws_environment(self.aws_endpoint, self.region))
+        self.invocations = adapter.install()
+        self.session = boto3.session.Session(region_name=self.region)
+        self.resources = cloud.deploy(assembly, self.session)
+        self.template = template = assembly.template
+        cloud.hand_state_machines_to_interpreter(self.region)
+        self.functions = self._function_names(template)
+        self._share_function_environment()
+        self._apply_bucket_notifications(template)
+        self._verify_sender()
+        self._seed_roster()
+        from infra.openapi import document
+
+        self.gateway = gateway.Gateway(
+            gateway.routes_from_template(template), self.functions, self._invoke, tokens.signing_key(self.state_dir),
+            document, self.allowed_origins,
+        )
+        self._http: ThreadingHTTPServer = gateway.serve(self.gateway, self.port)
+        self.port = self._http.server_address[1]
+        return self
+
+    def stop(self) -> None:
+        self._http.shutdown()
+        self._http.server_close()
+        self._moto.stop()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def resource(self, prefix: str) -> str:
+        """The physical id of the one deployed resource whose logical id starts with `prefix`."""
+        matches = [v for k, v in self.resources.items() if k.startswith(prefix)]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources match {prefix!r}")
+        return matches[0]
+
+    def of_type(self, resource_type: str) -> list[str]:
+        """Physical ids of the deployed resources of one CloudFormation type."""
+        return [self.resources[k] for k, r in self.template["Resources"].items()
+                if r["Type"] == resource_type and k in self.resources]
+
+    @property
+    def state_machine_arn(self) -> str:
+        (arn,) = self.of_type("AWS::StepFunctions::StateMachine")
+        return arn
+
+    def _function_names(self, template: dict[str, Any]) -> dict[str, str]:
+        return {logical: self.resources[logical] for logical, r in template["Resources"].items()
+                if r["Type"] == "AWS::Lambda::Function"}
+
+    def _apply_bucket_notifications(self, template: dict[str, Any]) -> None:
+        """What CloudFormation does with a bucket's NotificationConfiguration, which moto skips."""
+        s3, sqs = self.session.client("s3"), self.session.client("sqs")
+        for logical, r in template["Resources"].items():
+            config = r.get("Properties", {}).get("NotificationConfiguration") if r["Type"] == "AWS::S3::Bucket" else None
+            if not config:
+                continue
+            queues = []
+            for q in config.get("QueueConfigurations", []):
+                queue_url = self.resources[q["Queue"]["Fn::GetAtt"][0]]
+                arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+                entry: dict[str, Any] = {"QueueArn": arn, "Events": [q["Event"]]}
+                rules = q.get("Filter", {}).get("S3Key", {}).get("Rules")
+                if rules:
+                    entry["Filter"] = {"Key": {"FilterRules": [{"Name": x["Name"], "Value": x["Value"]} for x in rules]}}
+                queues.append(entry)
+            s3.put_bucket_notification_configuration(
+                Bucket=self.resources[logical], NotificationConfiguration={"QueueConfigurations": queues}
+            )
+            cors = r["Properties"].get("CorsConfiguration")
+            if cors:
+                s3.put_bucket_cors(Bucket=self.resources[logical], CORSConfiguration={"CORSRules": [
+                    {"AllowedMethods": c["AllowedMethods"], "AllowedOrigins": ["*"],
+                     "AllowedHeaders": c.get("AllowedHeaders", []), "ExposeHeaders": c.get("ExposedHeaders", []),
+                     "MaxAgeSeconds": c.get("MaxAge", 3000)} for c in cors["CorsRules"]]})
+
+    def _share_function_environment(self) -> None:
+        """The handlers share this process: give it the union of the functions' variables."""
+        lam = self.session.client("lambda")
+        merged: dict[str, str] = {"TIME_SCALE": str(self.time_scale)}
+        for name in self.functions.values():
+            variables = lam.get_function_configuration(FunctionName=name).get("Environment", {}).get("Variables", {})
+            for key, value in variables.items():
+                if key in PER_FUNCTION_VARIABLES:
+                    continue
+                if merged.get(key, value) != value:
+                    raise RuntimeError(f"functions disagree on {key}; the local stack needs one value")
+                merged[key] = value
+        os.environ.update(merged)
+
+    def _verify_sender(self) -> None:
+        sender = os.environ.get("SENDER_EMAIL")
+        if sender:
+            self.session.client("ses").verify_email_identity(EmailAddress=sender)
+
+    def _seed_roster(self) -> None:
+        from secondopinion.store import RosterStore
+
+        roster = RosterStore(os.environ["ROSTER_TABLE"])
+        for radiologist in DEMO_ROSTER:
+            roster.put(radiologist)
+
+    def _invoke(self, function_name: str, event: dict[str, Any]) -> dict[str, Any]:
+        response = self.session.client("lambda").invoke(FunctionName=function_name, Payload=json.dumps(event))
+        payload = json.loads(response["Payload"].read() or b"null")
+        if response.get("FunctionError") or not isinstance(payload, dict):
+            return {"statusCode": 502, "headers": {"Content-Type": "application/json"},
+                    "body": json.dumps({"error": "internal_error",
+                                        "message": "Something went wrong on our side; please try again."})}
+        return payload
