@@ -23,10 +23,18 @@ class Api:
     base_url: str
     timeout: float = 30
 
-    def call(self, method: str, path: str, token: str | None = None, json: Any = None,
-             expect: tuple[int, ...] = (200, 201)) -> Any:
+    def call(
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        json: Any = None,
+        expect: tuple[int, ...] = (200, 201),
+    ) -> Any:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = requests.request(method, self.base_url + path, json=json, headers=headers, timeout=self.timeout)
+        response = requests.request(
+            method, self.base_url + path, json=json, headers=headers, timeout=self.timeout
+        )
         body = response.json() if response.content else None
         if response.status_code not in expect:
             raise ApiError(response.status_code, body)
@@ -35,8 +43,12 @@ class Api:
     def upload(self, instruction: dict[str, Any], path: Path) -> None:
         """Send one file with its presigned POST, as a browser form would."""
         with path.open("rb") as f:
-            response = requests.post(instruction["url"], data=instruction["fields"],
-                                     files={"file": (instruction["name"], f)}, timeout=self.timeout)
+            response = requests.post(
+                instruction["url"],
+                data=instruction["fields"],
+                files={"file": (instruction["name"], f)},
+                timeout=self.timeout,
+            )
         if response.status_code not in (200, 201, 204):
             raise ApiError(response.status_code, response.text[:500])
 

@@ -59,8 +59,9 @@ class Api(Construct):
         config: DeploymentConfig,
     ) -> None:
         super().__init__(scope, id)
-        access_logs = logs.LogGroup(self, "AccessLogs", retention=log_retention(config.log_retention_days),
-                                    encryption_key=key)
+        access_logs = logs.LogGroup(
+            self, "AccessLogs", retention=log_retention(config.log_retention_days), encryption_key=key
+        )
         self.rest_api = apigw.RestApi(
             self,
             "Rest",
@@ -113,7 +114,9 @@ class Api(Construct):
             scope="REGIONAL",
             default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
             visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
-                cloud_watch_metrics_enabled=True, metric_name="SecondOpinionApi", sampled_requests_enabled=False
+                cloud_watch_metrics_enabled=True,
+                metric_name="SecondOpinionApi",
+                sampled_requests_enabled=False,
             ),
             rules=[
                 wafv2.CfnWebACL.RuleProperty(
@@ -134,7 +137,9 @@ class Api(Construct):
                         )
                     ),
                     visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
-                        cloud_watch_metrics_enabled=True, metric_name="CommonRules", sampled_requests_enabled=False
+                        cloud_watch_metrics_enabled=True,
+                        metric_name="CommonRules",
+                        sampled_requests_enabled=False,
                     ),
                 ),
                 wafv2.CfnWebACL.RuleProperty(
@@ -147,20 +152,30 @@ class Api(Construct):
                         )
                     ),
                     visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
-                        cloud_watch_metrics_enabled=True, metric_name="RateLimit", sampled_requests_enabled=False
+                        cloud_watch_metrics_enabled=True,
+                        metric_name="RateLimit",
+                        sampled_requests_enabled=False,
                     ),
                 ),
             ],
         )
         # WAF only logs to groups whose name starts with aws-waf-logs-.
         waf_logs = logs.LogGroup(
-            self, "FirewallLogs", log_group_name=f"aws-waf-logs-secondopinion-{config.env_name}",
-            retention=log_retention(config.log_retention_days), encryption_key=key,
+            self,
+            "FirewallLogs",
+            log_group_name=f"aws-waf-logs-secondopinion-{config.env_name}",
+            retention=log_retention(config.log_retention_days),
+            encryption_key=key,
         )
         wafv2.CfnLoggingConfiguration(
-            self, "FirewallLogging", resource_arn=acl.attr_arn, log_destination_configs=[waf_logs.log_group_arn],
+            self,
+            "FirewallLogging",
+            resource_arn=acl.attr_arn,
+            log_destination_configs=[waf_logs.log_group_arn],
         )
         wafv2.CfnWebACLAssociation(
-            self, "FirewallAssociation", resource_arn=self.rest_api.deployment_stage.stage_arn,
+            self,
+            "FirewallAssociation",
+            resource_arn=self.rest_api.deployment_stage.stage_arn,
             web_acl_arn=acl.attr_arn,
         )

@@ -22,8 +22,12 @@ class Auth(Construct):
             mfa=cognito.Mfa.REQUIRED,
             mfa_second_factor=cognito.MfaSecondFactor(sms=False, otp=True),
             password_policy=cognito.PasswordPolicy(
-                min_length=14, require_digits=True, require_lowercase=True, require_uppercase=True,
-                require_symbols=True, temp_password_validity=Duration.days(3),
+                min_length=14,
+                require_digits=True,
+                require_lowercase=True,
+                require_uppercase=True,
+                require_symbols=True,
+                temp_password_validity=Duration.days(3),
             ),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
             custom_attributes={"radiologist_id": cognito.StringAttribute(mutable=False, max_len=64)},
@@ -32,8 +36,9 @@ class Auth(Construct):
             removal_policy=RemovalPolicy.RETAIN if config.is_production else RemovalPolicy.DESTROY,
         )
         for group in GROUPS:
-            cognito.CfnUserPoolGroup(self, f"{group.capitalize()}Group", user_pool_id=self.user_pool.user_pool_id,
-                                     group_name=group)
+            cognito.CfnUserPoolGroup(
+                self, f"{group.capitalize()}Group", user_pool_id=self.user_pool.user_pool_id, group_name=group
+            )
         self.client = self.user_pool.add_client(
             "Workstation",
             auth_flows=cognito.AuthFlow(user_srp=True),

@@ -41,7 +41,5 @@ def from_context(raw: dict[str, Any] | None) -> DeploymentConfig:
     try:
         return DeploymentConfig.model_validate(raw or {})
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
         raise SystemExit(f"Invalid '{CONTEXT_KEY}' context in cdk.json or -c: {problems}") from None

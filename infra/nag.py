@@ -27,50 +27,90 @@ PATIENT_ROUTES = [
 ]
 
 ACKNOWLEDGED: list[tuple[str, list[str], str]] = [
-    ("AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-     "AmazonAPIGatewayPushToCloudWatchLogs]", ["Api/Rest/CloudWatchRole"],
-     "API Gateway's account-level logging role uses the AWS managed push-to-CloudWatch policy, "
-     "which AWS maintains for exactly this purpose."),
-    ("AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-     "AWSBackupServiceRolePolicyForBackup]", ["Storage/Backups/Tables/Role"],
-     "AWS Backup's service role uses the AWS managed backup policy, maintained by AWS for this role."),
-    ("AwsSolutions::AwsSolutions-L1", FUNCTIONS,
-     "Pinned to Python 3.13, the newest runtime the layer's wheels and the test suite are verified "
-     "on; moving to a newer runtime is a deliberate, tested change."),
-    ("HIPAA.Security::HIPAA.Security-IAMNoInlinePolicy",
-     [*FUNCTION_ROLES, "Workflow/Review/Role/DefaultPolicy", "AssignTaskResponse"],
-     "Each policy is a standalone AWS::IAM::Policy attached to exactly one role created for one "
-     "function or the state machine; it is least-privilege by construction and versioned with the code."),
-    ("AwsSolutions::AwsSolutions-APIG2", ["Api/Rest"],
-     "Request bodies are validated in the functions against the pydantic models that also generate "
-     "the OpenAPI document, so the rules live in one place and errors name the field."),
-    ("AwsSolutions::AwsSolutions-APIG4", PATIENT_ROUTES,
-     "Patient routes carry the case access token (256 random bits, stored hashed), checked by the "
-     "function on every call; patients have no Cognito account. /openapi.json is public by design."),
-    ("AwsSolutions::AwsSolutions-COG4", PATIENT_ROUTES,
-     "Patient routes authorize with the case access token inside the function, not a user pool."),
-    ("HIPAA.Security::HIPAA.Security-APIGWCacheEnabledAndEncrypted", ["Api/Rest/DeploymentStage.v1"],
-     "Responses hold health data and per-case state; caching them would serve stale or other "
-     "patients' data. Caching stays off."),
-    ("HIPAA.Security::HIPAA.Security-APIGWSSLEnabled", ["Api/Rest/DeploymentStage.v1"],
-     "Backend client certificates secure HTTP integrations; every integration here is a Lambda "
-     "proxy called by API Gateway inside AWS."),
-    ("HIPAA.Security::HIPAA.Security-LambdaDLQ", FUNCTIONS,
-     "No function is invoked asynchronously: API Gateway and Step Functions call synchronously "
-     "(Step Functions retries and catches), and validate reads an SQS queue with its own DLQ."),
-    ("HIPAA.Security::HIPAA.Security-LambdaConcurrency", FUNCTIONS,
-     "Reserved concurrency would fail deployment in accounts with the default low concurrency "
-     "quota; load is bounded by API Gateway throttling, WAF rate limits and the queue's batch size."),
-    ("HIPAA.Security::HIPAA.Security-LambdaInsideVPC", FUNCTIONS,
-     "The functions call only AWS APIs over TLS with IAM auth and hold no network-reachable "
-     "listener; a VPC with interface endpoints adds cost without reducing exposure here."),
-    ("HIPAA.Security::HIPAA.Security-S3BucketReplicationEnabled",
-     ["Storage/AccessLogs", "Storage/Uploads", "Storage/Reports"],
-     "Replication to another region would move health data out of Switzerland (nFADP); durability "
-     "comes from S3's multi-AZ storage and versioning."),
-    ("HIPAA.Security::HIPAA.Security-S3DefaultEncryptionKMS", ["Storage/AccessLogs"],
-     "S3 server access log delivery does not support SSE-KMS targets; the bucket uses SSE-S3 and "
-     "holds request metadata only."),
+    (
+        "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+        "AmazonAPIGatewayPushToCloudWatchLogs]",
+        ["Api/Rest/CloudWatchRole"],
+        "API Gateway's account-level logging role uses the AWS managed push-to-CloudWatch policy, "
+        "which AWS maintains for exactly this purpose.",
+    ),
+    (
+        "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+        "AWSBackupServiceRolePolicyForBackup]",
+        ["Storage/Backups/Tables/Role"],
+        "AWS Backup's service role uses the AWS managed backup policy, maintained by AWS for this role.",
+    ),
+    (
+        "AwsSolutions::AwsSolutions-L1",
+        FUNCTIONS,
+        "Pinned to Python 3.13, the newest runtime the layer's wheels and the test suite are verified "
+        "on; moving to a newer runtime is a deliberate, tested change.",
+    ),
+    (
+        "HIPAA.Security::HIPAA.Security-IAMNoInlinePolicy",
+        [*FUNCTION_ROLES, "Workflow/Review/Role/DefaultPolicy", "AssignTaskResponse"],
+        "Each policy is a standalone AWS::IAM::Policy attached to exactly one role created for one "
+        "function or the state machine; it is least-privilege by construction and versioned with the code.",
+    ),
+    (
+        "AwsSolutions::AwsSolutions-APIG2",
+        ["Api/Rest"],
+        "Request bodies are validated in the functions against the pydantic models that also generate "
+        "the OpenAPI document, so the rules live in one place and errors name the field.",
+    ),
+    (
+        "AwsSolutions::AwsSolutions-APIG4",
+        PATIENT_ROUTES,
+        "Patient routes carry the case access token (256 random bits, stored hashed), checked by the "
+        "function on every call; patients have no Cognito account. /openapi.json is public by design.",
+    ),
+    (
+        "AwsSolutions::AwsSolutions-COG4",
+        PATIENT_ROUTES,
+        "Patient routes authorize with the case access token inside the function, not a user pool.",
+    ),
+    (
+        "HIPAA.Security::HIPAA.Security-APIGWCacheEnabledAndEncrypted",
+        ["Api/Rest/DeploymentStage.v1"],
+        "Responses hold health data and per-case state; caching them would serve stale or other "
+        "patients' data. Caching stays off.",
+    ),
+    (
+        "HIPAA.Security::HIPAA.Security-APIGWSSLEnabled",
+        ["Api/Rest/DeploymentStage.v1"],
+        "Backend client certificates secure HTTP integrations; every integration here is a Lambda "
+        "proxy called by API Gateway inside AWS.",
+    ),
+    (
+        "HIPAA.Security::HIPAA.Security-LambdaDLQ",
+        FUNCTIONS,
+        "No function is invoked asynchronously: API Gateway and Step Functions call synchronously "
+        "(Step Functions retries and catches), and validate reads an SQS queue with its own DLQ.",
+    ),
+    (
+        "HIPAA.Security::HIPAA.Security-LambdaConcurrency",
+        FUNCTIONS,
+        "Reserved concurrency would fail deployment in accounts with the default low concurrency "
+        "quota; load is bounded by API Gateway throttling, WAF rate limits and the queue's batch size.",
+    ),
+    (
+        "HIPAA.Security::HIPAA.Security-LambdaInsideVPC",
+        FUNCTIONS,
+        "The functions call only AWS APIs over TLS with IAM auth and hold no network-reachable "
+        "listener; a VPC with interface endpoints adds cost without reducing exposure here.",
+    ),
+    (
+        "HIPAA.Security::HIPAA.Security-S3BucketReplicationEnabled",
+        ["Storage/AccessLogs", "Storage/Uploads", "Storage/Reports"],
+        "Replication to another region would move health data out of Switzerland (nFADP); durability "
+        "comes from S3's multi-AZ storage and versioning.",
+    ),
+    (
+        "HIPAA.Security::HIPAA.Security-S3DefaultEncryptionKMS",
+        ["Storage/AccessLogs"],
+        "S3 server access log delivery does not support SSE-KMS targets; the bucket uses SSE-S3 and "
+        "holds request metadata only.",
+    ),
 ]
 
 
@@ -97,8 +137,15 @@ def _logical_id(construct: IConstruct) -> str:
 def _wildcard_findings(stack: SecondOpinionStack) -> list[str]:
     """Every IAM5 finding id the grant helpers produce, built from the resources' logical ids."""
     storage, fn = stack.storage, stack.functions.by_step
-    actions = ["kms:GenerateDataKey*", "kms:ReEncrypt*", "s3:Abort*", "s3:GetBucket*", "s3:GetObject*", "s3:List*",
-               "s3:DeleteObject*"]
+    actions = [
+        "kms:GenerateDataKey*",
+        "kms:ReEncrypt*",
+        "s3:Abort*",
+        "s3:GetBucket*",
+        "s3:GetObject*",
+        "s3:List*",
+        "s3:DeleteObject*",
+    ]
     resources = ["*"]
     resources += [f"<{_logical_id(fn[s])}.Arn>:*" for s in ("assign", "report", "deliver")]
     resources += [f"<{_logical_id(t)}.Arn>/index/*" for t in (storage.cases, storage.assignments)]

@@ -19,8 +19,12 @@ VERSION = "0.1.0"
 
 
 def document() -> dict[str, Any]:
-    merged: dict[str, Any] = {"openapi": "3.1.0", "info": {"title": TITLE, "version": VERSION}, "paths": {},
-                              "components": {"schemas": {}}}
+    merged: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {"title": TITLE, "version": VERSION},
+        "paths": {},
+        "components": {"schemas": {}},
+    }
     for step in ROUTED_STEPS:
         app = importlib.import_module(f"functions.{step}.handler").app
         part = app.get_openapi_schema(title=TITLE, version=VERSION).model_dump(
@@ -31,8 +35,12 @@ def document() -> dict[str, Any]:
         merged["components"]["schemas"].update(part.get("components", {}).get("schemas", {}))
     merged["components"]["securitySchemes"] = {
         "caseToken": {"type": "http", "scheme": "bearer", "description": "The case access token (patients)."},
-        "staff": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                  "description": "A Cognito ID token (radiologists and ops)."},
+        "staff": {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "A Cognito ID token (radiologists and ops).",
+        },
     }
     return merged
 

@@ -24,8 +24,15 @@ class SecondOpinionStack(Stack):
         monitoring = Monitoring(self, "Monitoring", key=storage.key, config=config)
         functions = Functions(self, "Functions", storage=storage, config=config)
         fn = functions.by_step
-        workflow = Workflow(self, "Workflow", assign=fn["assign"], report=fn["report"], deliver=fn["deliver"],
-                            key=storage.key, config=config)
+        workflow = Workflow(
+            self,
+            "Workflow",
+            assign=fn["assign"],
+            report=fn["report"],
+            deliver=fn["deliver"],
+            key=storage.key,
+            config=config,
+        )
         auth = Auth(self, "Auth", config=config)
         api = Api(self, "Api", functions=dict(fn), user_pool=auth.user_pool, key=storage.key, config=config)
         sender = ses.EmailIdentity(self, "Sender", identity=ses.Identity.email(config.sender_email))
@@ -48,8 +55,9 @@ class SecondOpinionStack(Stack):
         # validate: judges uploads from the queue
         storage.files.grant_read_write_data(fn["validate"])
         storage.uploads.grant_read(fn["validate"], "cases/*")
-        fn["validate"].add_event_source(sources.SqsEventSource(
-            storage.upload_events, batch_size=10, report_batch_item_failures=True))
+        fn["validate"].add_event_source(
+            sources.SqsEventSource(storage.upload_events, batch_size=10, report_batch_item_failures=True)
+        )
 
         # assign: picks radiologists, holds task tokens, answers the radiologists' calls
         fn["assign"].add_environment("OPS_TOPIC_ARN", monitoring.ops_topic.topic_arn)
@@ -62,10 +70,17 @@ class SecondOpinionStack(Stack):
         monitoring.ops_topic.grant_publish(fn["assign"])
         # A policy of its own: the function's default policy would make a cycle with the machine.
         assert fn["assign"].role is not None
-        iam.Policy(self, "AssignTaskResponse", roles=[fn["assign"].role], statements=[iam.PolicyStatement(
-            actions=["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"],
-            resources=[workflow.state_machine.state_machine_arn],
-        )])
+        iam.Policy(
+            self,
+            "AssignTaskResponse",
+            roles=[fn["assign"].role],
+            statements=[
+                iam.PolicyStatement(
+                    actions=["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"],
+                    resources=[workflow.state_machine.state_machine_arn],
+                )
+            ],
+        )
 
         # report: renders the report into the reports bucket
         storage.cases.grant_read_write_data(fn["report"])

@@ -34,14 +34,20 @@ class Storage(Construct):
             )
         )
         # CloudWatch Logs encrypts the log groups with the same key.
+        stack = Stack.of(self)
+        log_groups = f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
-                principals=[iam.ServicePrincipal(f"logs.{Stack.of(self).region}.amazonaws.com")],
-                actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+                actions=[
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
                 resources=["*"],
-                conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
-                                        f"arn:{Stack.of(self).partition}:logs:{Stack.of(self).region}:"
-                                        f"{Stack.of(self).account}:log-group:*"}},
+                conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
             )
         )
         self.access_logs = s3.Bucket(
@@ -114,10 +120,13 @@ class Storage(Construct):
         )
         self.roster = self._table("Roster", "radiologist_id", removal)
         plan = backup.BackupPlan.daily35_day_retention(self, "Backups")
-        plan.add_selection("Tables", resources=[
-            backup.BackupResource.from_dynamo_db_table(t)
-            for t in (self.cases, self.files, self.assignments, self.roster)
-        ])
+        plan.add_selection(
+            "Tables",
+            resources=[
+                backup.BackupResource.from_dynamo_db_table(t)
+                for t in (self.cases, self.files, self.assignments, self.roster)
+            ],
+        )
 
     def _bucket(
         self, id: str, removal: RemovalPolicy, *, retention_days: int, cors: list[s3.CorsRule]

@@ -21,8 +21,15 @@ REVIEW_ENDED = ["States.Timeout", "States.HeartbeatTimeout", "Review.Declined"]
 """A read that ends without a report. moto raises States.Timeout for a missed heartbeat where AWS
 raises States.HeartbeatTimeout, so both names are caught together."""
 
-TRANSIENT = ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
-             "Lambda.TooManyRequestsException", "Lambda.Unknown", "Sandbox.Timedout", "ClientError"]
+TRANSIENT = [
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+    "Lambda.Unknown",
+    "Sandbox.Timedout",
+    "ClientError",
+]
 """Errors worth another try: Lambda's own, a function timeout, and AWS errors seen by our code
 (throttling surfaces as botocore's ClientError). Domain errors are never retried."""
 
@@ -47,69 +54,120 @@ class Workflow(Construct):
         super().__init__(scope, id)
 
         def escalation(name: str, reason: str) -> tasks.LambdaInvoke:
-            return _retry(tasks.LambdaInvoke(
-                self, name, lambda_function=assign, result_path=sfn.JsonPath.DISCARD,
-                payload=sfn.TaskInput.from_object({
-                    "action": "escalate",
-                    "request": {"case_id": sfn.JsonPath.string_at("$.case_id"), "reason": reason},
-                }),
-            ))
+            return _retry(
+                tasks.LambdaInvoke(
+                    self,
+                    name,
+                    lambda_function=assign,
+                    result_path=sfn.JsonPath.DISCARD,
+                    payload=sfn.TaskInput.from_object(
+                        {
+                            "action": "escalate",
+                            "request": {"case_id": sfn.JsonPath.string_at("$.case_id"), "reason": reason},
+                        }
+                    ),
+                )
+            )
 
         assign_task = tasks.LambdaInvoke(
-            self, "Assign", lambda_function=assign, result_path="$.assignment",
-            payload=sfn.TaskInput.from_object({
-                "action": "assign",
-                "request": {"case_id": sfn.JsonPath.string_at("$.case_id"),
-                            "attempt": sfn.JsonPath.number_at("$.attempt")},
-                "review_seconds": sfn.JsonPath.number_at("$.timeouts.review_seconds"),
-            }),
-            result_selector={"assignment_id.$": "$.Payload.assignment_id",
-                             "radiologist_id.$": "$.Payload.radiologist_id"},
+            self,
+            "Assign",
+            lambda_function=assign,
+            result_path="$.assignment",
+            payload=sfn.TaskInput.from_object(
+                {
+                    "action": "assign",
+                    "request": {
+                        "case_id": sfn.JsonPath.string_at("$.case_id"),
+                        "attempt": sfn.JsonPath.number_at("$.attempt"),
+                    },
+                    "review_seconds": sfn.JsonPath.number_at("$.timeouts.review_seconds"),
+                }
+            ),
+            result_selector={
+                "assignment_id.$": "$.Payload.assignment_id",
+                "radiologist_id.$": "$.Payload.radiologist_id",
+            },
         )
         _retry(assign_task)
 
         review = tasks.LambdaInvoke(
-            self, "WaitForRadiologist", lambda_function=assign, result_path="$.review",
+            self,
+            "WaitForRadiologist",
+            lambda_function=assign,
+            result_path="$.review",
             integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-            payload=sfn.TaskInput.from_object({
-                "action": "offer",
-                "request": {"assignment_id": sfn.JsonPath.string_at("$.assignment.assignment_id"),
-                            "task_token": sfn.JsonPath.task_token},
-            }),
+            payload=sfn.TaskInput.from_object(
+                {
+                    "action": "offer",
+                    "request": {
+                        "assignment_id": sfn.JsonPath.string_at("$.assignment.assignment_id"),
+                        "task_token": sfn.JsonPath.task_token,
+                    },
+                }
+            ),
             task_timeout=sfn.Timeout.at("$.timeouts.review_seconds"),
             heartbeat_timeout=sfn.Timeout.at("$.timeouts.heartbeat_seconds"),
         )
         _retry(review)
-        release = _retry(tasks.LambdaInvoke(
-            self, "ReleaseReview", lambda_function=assign, result_path="$.released",
-            payload=sfn.TaskInput.from_object({
-                "action": "release",
-                "request": {"case_id": sfn.JsonPath.string_at("$.case_id"),
+        release = _retry(
+            tasks.LambdaInvoke(
+                self,
+                "ReleaseReview",
+                lambda_function=assign,
+                result_path="$.released",
+                payload=sfn.TaskInput.from_object(
+                    {
+                        "action": "release",
+                        "request": {
+                            "case_id": sfn.JsonPath.string_at("$.case_id"),
                             "assignment_id": sfn.JsonPath.string_at("$.assignment.assignment_id"),
                             "error": sfn.JsonPath.string_at("$.review_error.Error"),
-                            "attempt": sfn.JsonPath.number_at("$.attempt")},
-            }),
-            result_selector={"attempt.$": "$.Payload.attempt"},
-        ))
-        count_attempt = sfn.Pass(self, "CountAttempt", input_path="$.released.attempt", result_path="$.attempt")
-        wait_in_queue = sfn.Wait(self, "WaitInQueue", time=sfn.WaitTime.seconds_path("$.timeouts.queue_seconds"))
+                            "attempt": sfn.JsonPath.number_at("$.attempt"),
+                        },
+                    }
+                ),
+                result_selector={"attempt.$": "$.Payload.attempt"},
+            )
+        )
+        count_attempt = sfn.Pass(
+            self, "CountAttempt", input_path="$.released.attempt", result_path="$.attempt"
+        )
+        wait_in_queue = sfn.Wait(
+            self, "WaitInQueue", time=sfn.WaitTime.seconds_path("$.timeouts.queue_seconds")
+        )
         nobody = escalation("EscalateNobodyAvailable", "no radiologist available")
         too_many = escalation("EscalateAttempts", "review attempts exhausted")
 
-        report_task = _retry(tasks.LambdaInvoke(
-            self, "Report", lambda_function=report, result_path="$.report",
-            payload=sfn.TaskInput.from_object({
-                "case_id": sfn.JsonPath.string_at("$.case_id"),
-                "assignment_id": sfn.JsonPath.string_at("$.review.assignment_id"),
-            }),
-            result_selector={"case_id.$": "$.Payload.case_id", "report_key.$": "$.Payload.report_key",
-                             "html_key.$": "$.Payload.html_key"},
-        ))
-        deliver_task = _retry(tasks.LambdaInvoke(
-            self, "Deliver", lambda_function=deliver, result_path="$.delivery",
-            payload=sfn.TaskInput.from_json_path_at("$.report"),
-            result_selector={"delivered_at.$": "$.Payload.delivered_at"},
-        ))
+        report_task = _retry(
+            tasks.LambdaInvoke(
+                self,
+                "Report",
+                lambda_function=report,
+                result_path="$.report",
+                payload=sfn.TaskInput.from_object(
+                    {
+                        "case_id": sfn.JsonPath.string_at("$.case_id"),
+                        "assignment_id": sfn.JsonPath.string_at("$.review.assignment_id"),
+                    }
+                ),
+                result_selector={
+                    "case_id.$": "$.Payload.case_id",
+                    "report_key.$": "$.Payload.report_key",
+                    "html_key.$": "$.Payload.html_key",
+                },
+            )
+        )
+        deliver_task = _retry(
+            tasks.LambdaInvoke(
+                self,
+                "Deliver",
+                lambda_function=deliver,
+                result_path="$.delivery",
+                payload=sfn.TaskInput.from_json_path_at("$.report"),
+                result_selector={"delivered_at.$": "$.Payload.delivered_at"},
+            )
+        )
         failed = escalation("EscalateFailure", "pipeline step failed after retries").next(
             sfn.Fail(self, "Failed", error="Pipeline.StepFailed", cause="see the case timeline")
         )
@@ -124,23 +182,29 @@ class Workflow(Construct):
         release.next(count_attempt)
         count_attempt.next(
             sfn.Choice(self, "AttemptsExhausted?")
-            .when(sfn.Condition.number_greater_than_equals_json_path("$.attempt", "$.max_attempts"),
-                  too_many.next(assign_task))
+            .when(
+                sfn.Condition.number_greater_than_equals_json_path("$.attempt", "$.max_attempts"),
+                too_many.next(assign_task),
+            )
             .otherwise(assign_task)
         )
         report_task.add_catch(failed, errors=["States.ALL"], result_path="$.failure")
         deliver_task.add_catch(failed, errors=["States.ALL"], result_path="$.failure")
 
-        definition = assign_task.next(review).next(report_task).next(deliver_task).next(
-            sfn.Succeed(self, "Delivered")
+        definition = (
+            assign_task.next(review).next(report_task).next(deliver_task).next(sfn.Succeed(self, "Delivered"))
         )
-        self.log_group = logs.LogGroup(self, "Logs", retention=log_retention(config.log_retention_days),
-                                      encryption_key=key)
+        self.log_group = logs.LogGroup(
+            self, "Logs", retention=log_retention(config.log_retention_days), encryption_key=key
+        )
         self.state_machine = sfn.StateMachine(
-            self, "Review",
+            self,
+            "Review",
             definition_body=sfn.DefinitionBody.from_chainable(definition),
             state_machine_type=sfn.StateMachineType.STANDARD,
             tracing_enabled=True,
-            logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
+            logs=sfn.LogOptions(
+                destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False
+            ),
             timeout=Duration.days(30),
         )

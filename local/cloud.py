@@ -86,7 +86,8 @@ def local_template(template: dict[str, Any]) -> dict[str, Any]:
             deps = [r["DependsOn"]] if isinstance(r["DependsOn"], str) else r["DependsOn"]
             r["DependsOn"] = [d for d in deps if d in resources]
     outputs = {
-        k: v for k, v in template.get("Outputs", {}).items()
+        k: v
+        for k, v in template.get("Outputs", {}).items()
         if not any(name not in resources for name in _refs(v))
     }
     return {**template, "Resources": resources, "Outputs": outputs}
@@ -119,8 +120,9 @@ def deploy(assembly: Assembly, session: boto3.session.Session) -> dict[str, str]
     """Upload the assets and create the stack; returns {logical id: physical id}."""
     region = assembly.region
     ssm = session.client("ssm", region_name=region)
-    ssm.put_parameter(Name=f"/cdk-bootstrap/{BOOTSTRAP_QUALIFIER}/version", Value="30", Type="String",
-                      Overwrite=True)
+    ssm.put_parameter(
+        Name=f"/cdk-bootstrap/{BOOTSTRAP_QUALIFIER}/version", Value="30", Type="String", Overwrite=True
+    )
     s3 = session.client("s3", region_name=region)
     bucket = f"cdk-{BOOTSTRAP_QUALIFIER}-assets-{ACCOUNT}-{region}"
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
@@ -171,7 +173,7 @@ def aws_environment(endpoint: str, region: str) -> dict[str, str]:
         "AWS_DEFAULT_REGION": region,
         "AWS_REGION": region,
         "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",  # noqa: S105 - moto accepts any credentials
+        "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_SESSION_TOKEN": "local",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_DEV": "false",
@@ -193,7 +195,8 @@ def hand_state_machines_to_interpreter(region: str) -> list[str]:
     interpreting = stepfunctions_parser_backends[ACCOUNT][region]
     handed = []
     for machine in plain.state_machines:
-        interpreting.create_state_machine(name=machine.name, definition=machine.definition,
-                                          roleArn=machine.roleArn)
+        interpreting.create_state_machine(
+            name=machine.name, definition=machine.definition, roleArn=machine.roleArn
+        )
         handed.append(machine.arn)
     return handed

@@ -59,8 +59,14 @@ def routes_from_template(template: dict[str, Any]) -> list[LocalRoute]:
         function = re.search(r'"Fn::GetAtt": \["(\w+)", "Arn"\]', uri)
         if not function:
             continue
-        found.append(LocalRoute(props["HttpMethod"], resource, function.group(1),
-                                props.get("AuthorizationType") == "COGNITO_USER_POOLS"))
+        found.append(
+            LocalRoute(
+                props["HttpMethod"],
+                resource,
+                function.group(1),
+                props.get("AuthorizationType") == "COGNITO_USER_POOLS",
+            )
+        )
     return found
 
 
@@ -68,15 +74,25 @@ Invoke = Callable[[str, dict[str, Any]], dict[str, Any]]
 
 
 def _json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
-    return {"statusCode": status, "headers": {"Content-Type": "application/json", **(headers or {})},
-            "body": json.dumps(body)}
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json", **(headers or {})},
+        "body": json.dumps(body),
+    }
 
 
 class Gateway:
     """Turns HTTP requests into proxy events for the functions and their answers into responses."""
 
-    def __init__(self, routes: list[LocalRoute], functions: dict[str, str], invoke: Invoke, key: bytes,
-                 openapi: Callable[[], dict[str, Any]], allowed_origins: list[str]) -> None:
+    def __init__(
+        self,
+        routes: list[LocalRoute],
+        functions: dict[str, str],
+        invoke: Invoke,
+        key: bytes,
+        openapi: Callable[[], dict[str, Any]],
+        allowed_origins: list[str],
+    ) -> None:
         self.routes = routes
         self.functions = functions  # logical id -> function name
         self.invoke = invoke
@@ -99,12 +115,18 @@ class Gateway:
         found = self.match(method, path)
         if found is None:
             known = any(r.pattern.match(path) for r in self.routes)
-            return _json_response(405 if known else 404, {"message": "Missing Authentication Token"
-                                                          if not known else "Method Not Allowed"})
+            return _json_response(
+                405 if known else 404,
+                {"message": "Missing Authentication Token" if not known else "Method Not Allowed"},
+            )
         route, params = found
         context: dict[str, Any] = {
-            "resourcePath": route.resource, "httpMethod": method, "path": f"/{STAGE}{path}", "stage": STAGE,
-            "requestId": str(uuid.uuid4()), "identity": {"sourceIp": "127.0.0.1"},
+            "resourcePath": route.resource,
+            "httpMethod": method,
+            "path": f"/{STAGE}{path}",
+            "stage": STAGE,
+            "requestId": str(uuid.uuid4()),
+            "identity": {"sourceIp": "127.0.0.1"},
         }
         if route.cognito:
             claims = self._claims(headers)
@@ -113,12 +135,18 @@ class Gateway:
             context["authorizer"] = {"claims": claims}
         query = parse_qs(url.query)
         event = {
-            "resource": route.resource, "path": path, "httpMethod": method,
-            "headers": headers, "multiValueHeaders": {k: [v] for k, v in headers.items()},
+            "resource": route.resource,
+            "path": path,
+            "httpMethod": method,
+            "headers": headers,
+            "multiValueHeaders": {k: [v] for k, v in headers.items()},
             "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
             "multiValueQueryStringParameters": query or None,
-            "pathParameters": params or None, "stageVariables": None, "requestContext": context,
-            "body": body.decode() if body else None, "isBase64Encoded": False,
+            "pathParameters": params or None,
+            "stageVariables": None,
+            "requestContext": context,
+            "body": body.decode() if body else None,
+            "isBase64Encoded": False,
         }
         return self.invoke(self.functions[route.function], event)
 
@@ -131,9 +159,12 @@ class Gateway:
 
     def cors_headers(self, origin: str | None) -> dict[str, str]:
         if origin and (origin in self.allowed_origins or "*" in self.allowed_origins):
-            return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
-                    "Access-Control-Allow-Headers": "Authorization, Content-Type",
-                    "Access-Control-Allow-Methods": "GET, POST, OPTIONS"}
+            return {
+                "Access-Control-Allow-Origin": origin,
+                "Vary": "Origin",
+                "Access-Control-Allow-Headers": "Authorization, Content-Type",
+                "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+            }
         return {}
 
 

@@ -64,8 +64,12 @@ class LocalSystem:
         from infra.openapi import document
 
         self.gateway = gateway.Gateway(
-            gateway.routes_from_template(template), self.functions, self._invoke, tokens.signing_key(self.state_dir),
-            document, self.allowed_origins,
+            gateway.routes_from_template(template),
+            self.functions,
+            self._invoke,
+            tokens.signing_key(self.state_dir),
+            document,
+            self.allowed_origins,
         )
         self._http: ThreadingHTTPServer = gateway.serve(self.gateway, self.port)
         self.port = self._http.server_address[1]
@@ -89,8 +93,11 @@ class LocalSystem:
 
     def of_type(self, resource_type: str) -> list[str]:
         """Physical ids of the deployed resources of one CloudFormation type."""
-        return [self.resources[k] for k, r in self.template["Resources"].items()
-                if r["Type"] == resource_type and k in self.resources]
+        return [
+            self.resources[k]
+            for k, r in self.template["Resources"].items()
+            if r["Type"] == resource_type and k in self.resources
+        ]
 
     @property
     def state_machine_arn(self) -> str:
@@ -98,41 +105,65 @@ class LocalSystem:
         return arn
 
     def _function_names(self, template: dict[str, Any]) -> dict[str, str]:
-        return {logical: self.resources[logical] for logical, r in template["Resources"].items()
-                if r["Type"] == "AWS::Lambda::Function"}
+        return {
+            logical: self.resources[logical]
+            for logical, r in template["Resources"].items()
+            if r["Type"] == "AWS::Lambda::Function"
+        }
 
     def _apply_bucket_notifications(self, template: dict[str, Any]) -> None:
         """What CloudFormation does with a bucket's NotificationConfiguration, which moto skips."""
         s3, sqs = self.session.client("s3"), self.session.client("sqs")
         for logical, r in template["Resources"].items():
-            config = r.get("Properties", {}).get("NotificationConfiguration") if r["Type"] == "AWS::S3::Bucket" else None
+            config = (
+                r.get("Properties", {}).get("NotificationConfiguration")
+                if r["Type"] == "AWS::S3::Bucket"
+                else None
+            )
             if not config:
                 continue
             queues = []
             for q in config.get("QueueConfigurations", []):
                 queue_url = self.resources[q["Queue"]["Fn::GetAtt"][0]]
-                arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+                arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+                    "QueueArn"
+                ]
                 entry: dict[str, Any] = {"QueueArn": arn, "Events": [q["Event"]]}
                 rules = q.get("Filter", {}).get("S3Key", {}).get("Rules")
                 if rules:
-                    entry["Filter"] = {"Key": {"FilterRules": [{"Name": x["Name"], "Value": x["Value"]} for x in rules]}}
+                    entry["Filter"] = {
+                        "Key": {"FilterRules": [{"Name": x["Name"], "Value": x["Value"]} for x in rules]}
+                    }
                 queues.append(entry)
             s3.put_bucket_notification_configuration(
                 Bucket=self.resources[logical], NotificationConfiguration={"QueueConfigurations": queues}
             )
             cors = r["Properties"].get("CorsConfiguration")
             if cors:
-                s3.put_bucket_cors(Bucket=self.resources[logical], CORSConfiguration={"CORSRules": [
-                    {"AllowedMethods": c["AllowedMethods"], "AllowedOrigins": ["*"],
-                     "AllowedHeaders": c.get("AllowedHeaders", []), "ExposeHeaders": c.get("ExposedHeaders", []),
-                     "MaxAgeSeconds": c.get("MaxAge", 3000)} for c in cors["CorsRules"]]})
+                s3.put_bucket_cors(
+                    Bucket=self.resources[logical],
+                    CORSConfiguration={
+                        "CORSRules": [
+                            {
+                                "AllowedMethods": c["AllowedMethods"],
+                                "AllowedOrigins": ["*"],
+                                "AllowedHeaders": c.get("AllowedHeaders", []),
+                                "ExposeHeaders": c.get("ExposedHeaders", []),
+                                "MaxAgeSeconds": c.get("MaxAge", 3000),
+                            }
+                            for c in cors["CorsRules"]
+                        ]
+                    },
+                )
 
     def _share_function_environment(self) -> None:
         """The handlers share this process: give it the union of the functions' variables."""
         lam = self.session.client("lambda")
         merged: dict[str, str] = {"TIME_SCALE": str(self.time_scale)}
         for name in self.functions.values():
-            variables = lam.get_function_configuration(FunctionName=name).get("Environment", {}).get("Variables", {})
+            variables = (
+                lam.get_function_configuration(FunctionName=name).get("Environment", {}).get("Variables", {})
+            )
             for key, value in variables.items():
                 if key in PER_FUNCTION_VARIABLES:
                     continue
@@ -157,7 +188,23 @@ class LocalSystem:
         response = self.session.client("lambda").invoke(FunctionName=function_name, Payload=json.dumps(event))
         payload = json.loads(response["Payload"].read() or b"null")
         if response.get("FunctionError") or not isinstance(payload, dict):
-            return {"statusCode": 502, "headers": {"Content-Type": "application/json"},
-                    "body": json.dumps({"error": "internal_error",
-                                        "message": "Something went wrong on our side; please try again."})}
+            return {
+                "statusCode": 502,
+                "headers": {"Content-Type": "application/json"},
+                "body": json.dumps(
+                    {
+                        "error": "internal_error",
+                        "message": "Something went wrong on our side; please try again.",
+                    }
+                ),
+            }
         return payload
+
+    def sent_emails(self) -> list[dict[str, Any]]:
+        """What the functions sent through SES (moto keeps every message)."""
+        from moto.ses.models import ses_backends
+
+        return [
+            {"to": m.destinations, "subject": m.subject, "body": m.body}
+            for m in ses_backends[cloud.ACCOUNT][self.region].sent_messages
+        ]

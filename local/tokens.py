@@ -62,8 +62,11 @@ def verify(token: str, key: bytes) -> dict[str, Any] | None:
 
 
 def radiologist_claims(radiologist_id: str) -> dict[str, Any]:
-    return {"sub": f"local-{radiologist_id}", "cognito:groups": "radiologists",
-            "custom:radiologist_id": radiologist_id}
+    return {
+        "sub": f"local-{radiologist_id}",
+        "cognito:groups": "radiologists",
+        "custom:radiologist_id": radiologist_id,
+    }
 
 
 def ops_claims() -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from secondopinion import auth, observability
 from secondopinion.api import resolver
 from secondopinion.models import (
@@ -76,8 +75,9 @@ def _task(event: dict[str, Any]) -> dict[str, Any] | None:
     action, settings = event.get("action"), get_settings()
     logger.append_keys(case_id=event.get("case_id"), assignment_id=event.get("assignment_id"))
     if action == "assign":
-        return logic.assign(AssignRequest.model_validate(event["request"]), event["review_seconds"],
-                            stores=_stores()).model_dump()
+        return logic.assign(
+            AssignRequest.model_validate(event["request"]), event["review_seconds"], stores=_stores()
+        ).model_dump()
     if action == "offer":
         logic.hold_token(OfferRequest.model_validate(event["request"]), settings, stores=_stores())
         return None

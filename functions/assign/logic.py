@@ -54,19 +54,30 @@ class Stores:
 
     @classmethod
     def from_settings(cls, s: AssignSettings) -> Stores:
-        return cls(CaseStore(s.cases_table), FileStore(s.files_table), AssignmentStore(s.assignments_table),
-                   RosterStore(s.roster_table))
+        return cls(
+            CaseStore(s.cases_table),
+            FileStore(s.files_table),
+            AssignmentStore(s.assignments_table),
+            RosterStore(s.roster_table),
+        )
 
 
-def rank(candidates: list[Radiologist], subspecialty: Subspecialty, language: str, excluded: set[str]) -> list[Radiologist]:
+def rank(
+    candidates: list[Radiologist], subspecialty: Subspecialty, language: str, excluded: set[str]
+) -> list[Radiologist]:
     """Eligible radiologists, best first: speaks the patient's language, then least loaded."""
     eligible = [
-        r for r in candidates
-        if r.available and r.open_reads < r.capacity and subspecialty in r.subspecialties
+        r
+        for r in candidates
+        if r.available
+        and r.open_reads < r.capacity
+        and subspecialty in r.subspecialties
         and r.radiologist_id not in excluded
     ]
-    return sorted(eligible, key=lambda r: (language not in r.languages, r.open_reads / max(r.capacity, 1),
-                                           r.radiologist_id))
+    return sorted(
+        eligible,
+        key=lambda r: (language not in r.languages, r.open_reads / max(r.capacity, 1), r.radiologist_id),
+    )
 
 
 def assign(request: AssignRequest, review_seconds: int, *, stores: Stores) -> AssignResult:
@@ -80,7 +91,8 @@ def assign(request: AssignRequest, review_seconds: int, *, stores: Stores) -> As
             continue  # filled up since we read the roster
         offered = now()
         language_note = (
-            "speaks the patient's language" if case.language in radiologist.languages
+            "speaks the patient's language"
+            if case.language in radiologist.languages
             else "no eligible radiologist speaks the patient's language; report needs translation"
         )
         assignment = AssignmentRecord(
@@ -90,7 +102,8 @@ def assign(request: AssignRequest, review_seconds: int, *, stores: Stores) -> As
             attempt=request.attempt,
             status=AssignmentStatus.OFFERED,
             subspecialty=subspecialty,
-            reason=f"{why}; {language_note}; least loaded eligible ({radiologist.open_reads}/{radiologist.capacity})",
+            reason=f"{why}; {language_note}; least loaded eligible "
+            f"({radiologist.open_reads}/{radiologist.capacity} open reads)",
             offered_at=offered,
             due_at=offered + timedelta(seconds=review_seconds),
         )
@@ -101,7 +114,9 @@ def assign(request: AssignRequest, review_seconds: int, *, stores: Stores) -> As
             subspecialty=subspecialty.value,
         )
         return AssignResult(assignment_id=assignment.assignment_id, radiologist_id=radiologist.radiologist_id)
-    raise NoRadiologistAvailable(f"No available {subspecialty.value} radiologist with capacity for this case.")
+    raise NoRadiologistAvailable(
+        f"No available {subspecialty.value} radiologist with capacity for this case."
+    )
 
 
 def hold_token(request: OfferRequest, settings: AssignSettings, *, stores: Stores, kms: Any = None) -> None:
@@ -120,7 +135,9 @@ def release(request: ReleaseRequest, *, stores: Stores) -> ReleaseResult:
     else:
         event = "review_declined"
     stores.roster.adjust_load(assignment.radiologist_id, -1)
-    stores.cases.update(request.case_id, TimelineEntry(at=now(), event=event, actor=assignment.radiologist_id))
+    stores.cases.update(
+        request.case_id, TimelineEntry(at=now(), event=event, actor=assignment.radiologist_id)
+    )
     return ReleaseResult(attempt=request.attempt + 1)
 
 
@@ -147,20 +164,29 @@ def _own(assignment_id: str, radiologist_id: str, stores: Stores) -> AssignmentR
 def _token(assignment: AssignmentRecord, kms: Any) -> str:
     if not assignment.task_token_ciphertext:
         raise AssignmentClosed("This assignment is not ready yet; try again in a moment.")
-    return crypto.decrypt(assignment.task_token_ciphertext, {"assignment_id": assignment.assignment_id}, kms=kms)
+    return crypto.decrypt(
+        assignment.task_token_ciphertext, {"assignment_id": assignment.assignment_id}, kms=kms
+    )
 
 
 def worklist(radiologist_id: str, *, stores: Stores) -> list[WorklistItem]:
     at = now()
     items = []
     for a in stores.assignments.for_radiologist(radiologist_id):
-        if a.status not in LIVE_ASSIGNMENT:
-            continue
+        if a.status not in LIVE_ASSIGNMENT or not a.task_token_ciphertext:
+            continue  # an offer shows once the workflow waits for it, so every action works
         case = stores.cases.get(a.case_id)
-        items.append(WorklistItem(
-            assignment_id=a.assignment_id, case_id=a.case_id, status=a.status, subspecialty=a.subspecialty,
-            tier=case.tier, due_at=a.due_at, sla=sla_status(a.offered_at, a.due_at, at).value,
-        ))
+        items.append(
+            WorklistItem(
+                assignment_id=a.assignment_id,
+                case_id=a.case_id,
+                status=a.status,
+                subspecialty=a.subspecialty,
+                tier=case.tier,
+                due_at=a.due_at,
+                sla=sla_status(a.offered_at, a.due_at, at).value,
+            )
+        )
     return sorted(items, key=lambda i: i.due_at)
 
 
@@ -171,15 +197,21 @@ def _studies(files: list[FileRecord]) -> list[StudySummary]:
             by_study[f.facts.study_instance_uid].append(f)
     return [
         StudySummary(
-            study_instance_uid=uid, modality=group[0].facts.modality, body_part=group[0].facts.body_part,
-            description=group[0].facts.study_description, study_date=group[0].facts.study_date,
-            series_count=len({f.facts.series_instance_uid for f in group}), instance_count=len(group),
+            study_instance_uid=uid,
+            modality=group[0].facts.modality,
+            body_part=group[0].facts.body_part,
+            description=group[0].facts.study_description,
+            study_date=group[0].facts.study_date,
+            series_count=len({f.facts.series_instance_uid for f in group}),
+            instance_count=len(group),
         )
         for uid, group in sorted(by_study.items(), key=lambda kv: kv[1][0].facts.study_date or "")
     ]
 
 
-def view(assignment_id: str, radiologist_id: str, settings: AssignSettings, *, stores: Stores, s3: Any = None) -> AssignmentView:
+def view(
+    assignment_id: str, radiologist_id: str, settings: AssignSettings, *, stores: Stores, s3: Any = None
+) -> AssignmentView:
     assignment = _own(assignment_id, radiologist_id, stores)
     if assignment.status not in LIVE_ASSIGNMENT:
         raise AssignmentClosed("This assignment is no longer yours to read.")
@@ -187,19 +219,36 @@ def view(assignment_id: str, radiologist_id: str, settings: AssignSettings, *, s
     files = [f for f in stores.files.for_case(case.case_id) if f.content is not None]
     s3 = s3 or clients.client("s3")
     links = [
-        StudyFile(file_id=f.file_id, name=f.name, content=f.content, url=s3.generate_presigned_url(
-            "get_object", Params={"Bucket": settings.uploads_bucket, "Key": f.key},
-            ExpiresIn=settings.image_link_seconds))
+        StudyFile(
+            file_id=f.file_id,
+            name=f.name,
+            content=f.content,
+            url=s3.generate_presigned_url(
+                "get_object",
+                Params={"Bucket": settings.uploads_bucket, "Key": f.key},
+                ExpiresIn=settings.image_link_seconds,
+            ),
+        )
         for f in files
     ]
     return AssignmentView(
-        assignment_id=assignment.assignment_id, case_id=case.case_id, status=assignment.status,
-        due_at=assignment.due_at, tier=case.tier, language=case.language, symptoms=case.symptoms,
-        questions=case.questions, clinical_history=case.clinical_history, studies=_studies(files), files=links,
+        assignment_id=assignment.assignment_id,
+        case_id=case.case_id,
+        status=assignment.status,
+        due_at=assignment.due_at,
+        tier=case.tier,
+        language=case.language,
+        symptoms=case.symptoms,
+        questions=case.questions,
+        clinical_history=case.clinical_history,
+        studies=_studies(files),
+        files=links,
     )
 
 
-def accept(assignment_id: str, radiologist_id: str, *, stores: Stores, sfn: Any = None, kms: Any = None) -> ActionResult:
+def accept(
+    assignment_id: str, radiologist_id: str, *, stores: Stores, sfn: Any = None, kms: Any = None
+) -> ActionResult:
     assignment = _own(assignment_id, radiologist_id, stores)
     if assignment.status == AssignmentStatus.ACCEPTED:
         return ActionResult(assignment_id=assignment_id, status=assignment.status)
@@ -211,7 +260,9 @@ def accept(assignment_id: str, radiologist_id: str, *, stores: Stores, sfn: Any 
     return ActionResult(assignment_id=assignment_id, status=AssignmentStatus.ACCEPTED)
 
 
-def heartbeat(assignment_id: str, radiologist_id: str, *, stores: Stores, sfn: Any = None, kms: Any = None) -> ActionResult:
+def heartbeat(
+    assignment_id: str, radiologist_id: str, *, stores: Stores, sfn: Any = None, kms: Any = None
+) -> ActionResult:
     assignment = _own(assignment_id, radiologist_id, stores)
     if assignment.status not in LIVE_ASSIGNMENT:
         raise AssignmentClosed("This assignment has ended.")
@@ -219,19 +270,29 @@ def heartbeat(assignment_id: str, radiologist_id: str, *, stores: Stores, sfn: A
     return ActionResult(assignment_id=assignment_id, status=assignment.status)
 
 
-def decline(assignment_id: str, radiologist_id: str, reason: str, *, stores: Stores, sfn: Any = None,
-            kms: Any = None) -> ActionResult:
+def decline(
+    assignment_id: str, radiologist_id: str, reason: str, *, stores: Stores, sfn: Any = None, kms: Any = None
+) -> ActionResult:
     assignment = _own(assignment_id, radiologist_id, stores)
     token = _token(assignment, kms)
-    if not stores.assignments.move(assignment_id, LIVE_ASSIGNMENT, AssignmentStatus.DECLINED, decline_reason=reason):
+    if not stores.assignments.move(
+        assignment_id, LIVE_ASSIGNMENT, AssignmentStatus.DECLINED, decline_reason=reason
+    ):
         raise AssignmentClosed("This assignment has already ended.")
     # The reason stays in the table: Step Functions failure causes are not a place for it.
     (sfn or clients.client("stepfunctions")).send_task_failure(taskToken=token, error=DECLINED_ERROR)
     return ActionResult(assignment_id=assignment_id, status=AssignmentStatus.DECLINED)
 
 
-def submit_report(assignment_id: str, radiologist_id: str, submission: ReportSubmission, *, stores: Stores,
-                  sfn: Any = None, kms: Any = None) -> ActionResult:
+def submit_report(
+    assignment_id: str,
+    radiologist_id: str,
+    submission: ReportSubmission,
+    *,
+    stores: Stores,
+    sfn: Any = None,
+    kms: Any = None,
+) -> ActionResult:
     """Store the reading and resume the workflow; a repeated identical submission is a no-op."""
     assignment = _own(assignment_id, radiologist_id, stores)
     if assignment.status == AssignmentStatus.REPORTED:
@@ -243,12 +304,23 @@ def submit_report(assignment_id: str, radiologist_id: str, submission: ReportSub
     if missing:
         raise InvalidRequest(f"Answer every question of the patient: {len(missing)} unanswered.")
     token = _token(assignment, kms)
-    if not stores.assignments.move(assignment_id, [AssignmentStatus.ACCEPTED], AssignmentStatus.REPORTED,
-                                   submission=submission.model_dump(mode="json"), reported_at=now().isoformat()):
+    if not stores.assignments.move(
+        assignment_id,
+        [AssignmentStatus.ACCEPTED],
+        AssignmentStatus.REPORTED,
+        submission=submission.model_dump(mode="json"),
+        reported_at=now().isoformat(),
+    ):
         raise AssignmentClosed("This assignment ended before the report arrived.")
     stores.roster.adjust_load(radiologist_id, -1)
     outcome = ReviewOutcome(assignment_id=assignment_id, radiologist_id=radiologist_id)
-    (sfn or clients.client("stepfunctions")).send_task_success(taskToken=token, output=outcome.model_dump_json())
-    stores.cases.transition(case.case_id, CaseStatus.IN_REVIEW, CaseStatus.REPORTING,
-                            TimelineEntry(at=now(), event="reported", actor=radiologist_id))
+    (sfn or clients.client("stepfunctions")).send_task_success(
+        taskToken=token, output=outcome.model_dump_json()
+    )
+    stores.cases.transition(
+        case.case_id,
+        CaseStatus.IN_REVIEW,
+        CaseStatus.REPORTING,
+        TimelineEntry(at=now(), event="reported", actor=radiologist_id),
+    )
     return ActionResult(assignment_id=assignment_id, status=AssignmentStatus.REPORTED)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from secondopinion import auth, observability
 from secondopinion.api import resolver
 from secondopinion.models import ReportLink, ReportResult
@@ -35,6 +34,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "httpMethod" in event:
         return app.resolve(event, context)
     settings = get_settings()
-    result = logic.deliver(ReportResult.model_validate(event), settings, cases=CaseStore(settings.cases_table))
+    result = logic.deliver(
+        ReportResult.model_validate(event), settings, cases=CaseStore(settings.cases_table)
+    )
     metrics.add_metric(name="Deliveries", unit="Count", value=1)
     return result.model_dump(mode="json")

@@ -8,7 +8,14 @@ from typing import Any
 from secondopinion import clients
 from secondopinion.clock import now
 from secondopinion.errors import CaseNotFound, ReportNotReady
-from secondopinion.models import CaseRecord, CaseStatus, DeliverResult, ReportLink, ReportResult, TimelineEntry
+from secondopinion.models import (
+    CaseRecord,
+    CaseStatus,
+    DeliverResult,
+    ReportLink,
+    ReportResult,
+    TimelineEntry,
+)
 from secondopinion.store import CaseStore
 
 from .settings import DeliverSettings
@@ -35,7 +42,9 @@ def deliver(
     (ses or clients.client("sesv2")).send_email(
         FromEmailAddress=settings.sender_email,
         Destination={"ToAddresses": [case.email]},
-        Content={"Simple": {"Subject": {"Data": SUBJECT}, "Body": {"Text": {"Data": BODY.format(link=link)}}}},
+        Content={
+            "Simple": {"Subject": {"Data": SUBJECT}, "Body": {"Text": {"Data": BODY.format(link=link)}}}
+        },
     )
     cases.transition(
         case.case_id,

@@ -8,10 +8,17 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from secondopinion import auth, observability
 from secondopinion.api import resolver
-from secondopinion.models import CaseCreated, CaseRequest, CaseStatus, CaseView, FilesDeclared, FilesRequest, OpsCase
+from secondopinion.models import (
+    CaseCreated,
+    CaseRequest,
+    CaseStatus,
+    CaseView,
+    FilesDeclared,
+    FilesRequest,
+    OpsCase,
+)
 from secondopinion.store import CaseStore, FileStore
 
 from . import logic

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import suppress
 from datetime import timedelta
 from typing import Any
 
@@ -69,7 +70,7 @@ def declare_files(
     existing = files.for_case(case.case_id)
     if len(existing) + len(request.files) > settings.max_files_per_case:
         raise InvalidRequest(f"A case can hold at most {settings.max_files_per_case} files.")
-    if sum(f.size for f in [*existing, *request.files]) > settings.max_case_bytes:
+    if sum(f.size for f in existing) + sum(f.size for f in request.files) > settings.max_case_bytes:
         raise InvalidRequest(f"A case can hold at most {settings.max_case_bytes // 1024**3} GB of files.")
     too_big = [f.name for f in request.files if f.size > settings.max_file_bytes]
     if too_big:
@@ -110,7 +111,11 @@ def declare_files(
         )
         uploads.append(
             UploadInstruction(
-                file_id=file_id, name=declared.name, url=post["url"], fields=post["fields"], expires_at=expires_at
+                file_id=file_id,
+                name=declared.name,
+                url=post["url"],
+                fields=post["fields"],
+                expires_at=expires_at,
             )
         )
     files.put_many(records)
@@ -189,14 +194,13 @@ def submit_case(
 
 
 def _start_review(case: CaseRecord, settings: IntakeSettings, sfn: Any) -> None:
-    try:
+    # Named by the case id: a second start is refused, so the workflow runs once per case.
+    with suppress(sfn.exceptions.ExecutionAlreadyExists):
         sfn.start_execution(
             stateMachineArn=settings.state_machine_arn,
             name=case.case_id,
             input=workflow_input(case, settings).model_dump_json(),
         )
-    except sfn.exceptions.ExecutionAlreadyExists:
-        pass  # already started: the workflow starts exactly once per case
 
 
 def view(case: CaseRecord, *, files: FileStore) -> CaseView:

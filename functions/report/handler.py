@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from secondopinion import observability
 from secondopinion.models import ReportRequest
 from secondopinion.store import AssignmentStore, CaseStore, RosterStore

@@ -275,6 +275,8 @@ class _Reader:
     def _fetch(self, offset: int, length: int) -> bytes:
         data = self._source.read(offset, length) if length > 0 else b""
         self.bytes_read += len(data)
+        if len(data) < min(length, self.size - offset):
+            raise _Rejection(TRUNCATED)  # the object ends before the size it was announced with
         return data
 
 
@@ -391,10 +393,7 @@ def _read_header(reader: _Reader, head: bytes) -> tuple[bytes, _Header]:
             break
         if len(head) >= MAX_PARSE_BYTES:
             raise _Rejection(CORRUPT_HEADER)
-        longer = reader.head(min(2 * len(head), reader.size))
-        if len(longer) == len(head):
-            break  # the source holds less than its size said
-        head = longer
+        head = reader.head(min(2 * len(head), reader.size))
     if header is None:
         raise _Rejection(TRUNCATED if at_end else CORRUPT_HEADER)
     return head, header
@@ -575,7 +574,7 @@ def _is_secondary(family: _Family, dataset: Dataset) -> bool:
     """Screenshots, scans of film and other captures, rather than the scanner's own images."""
     if family is _Family.SECONDARY_CAPTURE or _text(dataset, "ConversionType"):
         return True
-    image_type = (_text(dataset, "ImageType") or "").upper().split("\\")
+    image_type = [value.strip() for value in (_text(dataset, "ImageType") or "").upper().split("\\")]
     # DERIVED\SECONDARY alone is a reconstruction (MPR, MIP): diagnostic. A screen grab says so.
     return image_type[:2] == ["DERIVED", "SECONDARY"] and any("SCREEN" in value for value in image_type[2:])
 

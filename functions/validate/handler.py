@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from secondopinion import observability
 from secondopinion.store import FileStore
 
@@ -19,6 +19,8 @@ logger = observability.logger("validate")
 tracer = observability.tracer("validate")
 metrics = observability.metrics("validate")
 processor = BatchProcessor(event_type=EventType.SQS)
+# pydicom logs header values it finds odd; those may be health data.
+logging.getLogger("pydicom").setLevel(logging.ERROR)
 
 
 def _record(record: SQSRecord) -> None:
@@ -28,13 +30,20 @@ def _record(record: SQSRecord) -> None:
         obj = UploadedObject.from_s3_record(s3_record)
         judged = validate_object(obj, files=FileStore(settings.files_table), max_size=settings.max_file_bytes)
         if judged is not None:
-            logger.info("file judged", extra={"case_id": judged.case_id, "file_id": judged.file_id,
-                                              "verdict": judged.verdict.value, "reason": judged.reason})
+            logger.info(
+                "file judged",
+                extra={
+                    "case_id": judged.case_id,
+                    "file_id": judged.file_id,
+                    "verdict": judged.verdict.value,
+                    "reason": judged.reason,
+                },
+            )
             metrics.add_metric(name=f"Files{judged.verdict.value.capitalize()}", unit="Count", value=1)
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: LambdaContext) -> Any:
     return process_partial_response(event=event, record_handler=_record, processor=processor, context=context)

@@ -7,7 +7,6 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from pydantic import BaseModel
-
 from secondopinion import clients
 from secondopinion.models import FileRecord
 from secondopinion.store import FileStore
@@ -52,7 +51,9 @@ class S3Source:
             return b""
         extra = {"VersionId": self._obj.version_id} if self._obj.version_id else {}
         end = min(offset + length, self._obj.size) - 1
-        body = self._s3.get_object(Bucket=self._obj.bucket, Key=self._obj.key, Range=f"bytes={offset}-{end}", **extra)
+        body = self._s3.get_object(
+            Bucket=self._obj.bucket, Key=self._obj.key, Range=f"bytes={offset}-{end}", **extra
+        )
         return bytes(body["Body"].read())
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -22,7 +23,7 @@ def error_response(status: int, code: str, message: str) -> Response[Any]:
     )
 
 
-def _describe(errors: list[dict[str, Any]]) -> str:
+def _describe(errors: Sequence[Any]) -> str:
     parts = []
     for error in errors[:10]:
         where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body",))

@@ -147,9 +147,7 @@ class AssignmentStore:
         self.table = clients.table(table_name)
 
     def create(self, assignment: AssignmentRecord) -> None:
-        self.table.put_item(
-            Item=_item(assignment), ConditionExpression=Attr("assignment_id").not_exists()
-        )
+        self.table.put_item(Item=_item(assignment), ConditionExpression=Attr("assignment_id").not_exists())
 
     def get(self, assignment_id: str) -> AssignmentRecord:
         item = self.table.get_item(Key={"assignment_id": assignment_id}, ConsistentRead=True).get("Item")

@@ -1,0 +1,71 @@
+# One entry point for people and CI. `make demo` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+LAYER := build/layer/python
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export PYTHONDONTWRITEBYTECODE := 1
+
+LAYER_PLATFORMS := --platform manylinux2014_aarch64 --platform manylinux_2_28_aarch64 --platform manylinux_2_34_aarch64
+SHARED_SOURCES := $(shell find layers/shared -name '*.py') $(shell find functions -name '*.py')
+
+.PHONY: setup layer synth demo local test test-fast lint format deploy clean
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $@
+
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The shared layer: arm64 wheels of the runtime dependencies, the shared package, the API document.
+layer: $(LAYER)/.deps $(VENV)/.installed
+	rm -rf $(LAYER)/secondopinion
+	cp -r layers/shared/python/secondopinion $(LAYER)/secondopinion
+	find $(LAYER)/secondopinion -name '__pycache__' -prune -exec rm -rf {} +
+	$(PY) -m infra.openapi $(LAYER)/secondopinion/openapi.json
+
+$(LAYER)/.deps: layers/requirements.txt $(VENV)/.installed
+	rm -rf $(LAYER) && mkdir -p $(LAYER)
+	$(PY) -m pip install --quiet --no-deps --no-compile --only-binary=:all: $(LAYER_PLATFORMS) \
+		--implementation cp --python-version 3.13 --target $(LAYER) -r layers/requirements.txt
+	# Test data and scripts have no place in Lambda.
+	rm -rf $(LAYER)/pydicom/data/test_files $(LAYER)/bin $(LAYER)/share
+	touch $@
+
+synth: layer
+	CDK_OUTDIR=cdk.out $(PY) -m infra.app
+	$(VENV)/bin/cfn-lint cdk.out/*.template.json --ignore-checks W3005
+
+demo: setup synth
+	$(VENV)/bin/secondopinion demo
+
+local: setup synth
+	$(VENV)/bin/secondopinion local
+
+test: setup synth
+	$(VENV)/bin/pytest
+
+test-fast: setup
+	$(VENV)/bin/pytest tests/unit
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy infra functions layers/shared/python local cli
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+deploy: setup synth
+	npx cdk deploy --app cdk.out --require-approval broadening
+
+clean:
+	rm -rf build cdk.out out .pytest_cache .mypy_cache .ruff_cache

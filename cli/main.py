@@ -1,0 +1,96 @@
+"""The `secondopinion` command: run the system locally, mint local staff tokens, demo, validate."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+
+
+def _local(args: argparse.Namespace) -> int:
+    from local.roster import DEMO_ROSTER
+    from local.system import LocalSystem
+
+    system = LocalSystem(assembly_dir=Path(args.assembly), port=args.port, time_scale=args.time_scale).start()
+    print(f"API        {system.api_url}  (OpenAPI at {system.api_url}/openapi.json)")
+    print(f"AWS (moto) {system.aws_endpoint}  region {system.region}")
+    print(f"time scale {args.time_scale:g}x")
+    print(
+        "radiologists: "
+        + ", ".join(
+            f"{r.radiologist_id} ({', '.join(s.value for s in r.subspecialties)})" for r in DEMO_ROSTER
+        )
+    )
+    print("staff tokens: secondopinion token --radiologist ID | secondopinion token --ops")
+    print("Ctrl-C stops.", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop.wait()
+    system.stop()
+    print("stopped.")
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    from local import tokens
+
+    claims = tokens.ops_claims() if args.ops else tokens.radiologist_claims(args.radiologist)
+    print(tokens.mint(claims, tokens.signing_key()))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import run
+
+    return run(Path(args.assembly), Path(args.out))
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .validate import run
+
+    return run([Path(p) for p in args.paths], as_json=args.json)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="secondopinion", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    local = sub.add_parser("local", help="run the whole system on this machine")
+    local.add_argument("--port", type=int, default=8080, help="HTTP API port on 127.0.0.1 (default 8080)")
+    local.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        help="run SLA durations N times faster (e.g. 3600: an hour passes in a second)",
+    )
+    local.add_argument("--assembly", default="cdk.out", help="synthesized cloud assembly (default cdk.out)")
+    local.set_defaults(run=_local)
+
+    token = sub.add_parser("token", help="print a local bearer token for a seeded staff member")
+    who = token.add_mutually_exclusive_group(required=True)
+    who.add_argument("--radiologist", metavar="ID")
+    who.add_argument("--ops", action="store_true")
+    token.set_defaults(run=_token)
+
+    demo = sub.add_parser("demo", help="one case from request to delivered report, on the local stack")
+    demo.add_argument("--assembly", default="cdk.out")
+    demo.add_argument("--out", default="out", help="where the report is saved (default out/)")
+    demo.set_defaults(run=_demo)
+
+    validate = sub.add_parser("validate", help="judge local files as the upload validation would")
+    validate.add_argument("--json", action="store_true", help="one JSON object per file on stdout")
+    validate.add_argument("paths", nargs="+", metavar="PATH")
+    validate.set_defaults(run=_validate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
