@@ -62,8 +62,8 @@ class Invocations:
                 self.errors[name] = self.errors.get(name, 0) + 1
 
 
-def install(invocations: Invocations | None = None) -> Invocations:
-    """Patch moto's Lambda backends; returns the invocation counters."""
+def install(invocations: Invocations | None = None, package: str = "functions") -> Invocations:
+    """Patch moto's Lambda backends to run handlers from `package`; returns the invocation counters."""
     from moto.awslambda.models import LambdaBackend
     from moto.awslambda_simple.models import LambdaSimpleBackend
 
@@ -80,7 +80,7 @@ def install(invocations: Invocations | None = None) -> Invocations:
             invoked_function_arn=fn.function_arn,
         )
         try:
-            result = resolve(fn.handler)(event, context)
+            result = resolve(fn.handler, package)(event, context)
             payload = json.dumps(result, default=str)
             failed = False
         except Exception as error:  # the function's failure, reported the way Lambda reports it

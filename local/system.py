@@ -39,6 +39,7 @@ class LocalSystem:
         from moto.server import ThreadedMotoServer
 
         warnings.filterwarnings("ignore", message="Tried to parse AWS::")
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
         logging.getLogger("moto").setLevel(logging.ERROR)
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         moto_config.default_user_config["stepfunctions"] = {"execute_state_machine": True}

@@ -1,0 +1,36 @@
+"""Choosing among eligible radiologists."""
+
+from __future__ import annotations
+
+from functions.assign.logic import rank
+from secondopinion.models import Language, Radiologist, Subspecialty
+
+
+def _rad(rid: str, *, langs: list[Language], load: int = 0, capacity: int = 5, available: bool = True,
+         subs: list[Subspecialty] | None = None) -> Radiologist:
+    return Radiologist(radiologist_id=rid, name=rid, subspecialties=subs or [Subspecialty.NEURO], languages=langs,
+                       institution="X", capacity=capacity, open_reads=load, available=available)
+
+
+def test_a_radiologist_who_speaks_the_patients_language_comes_first_even_if_busier() -> None:
+    ranked = rank([_rad("en", langs=[Language.EN]), _rad("de", langs=[Language.DE], load=3)],
+                  Subspecialty.NEURO, Language.DE, set())
+    assert [r.radiologist_id for r in ranked] == ["de", "en"]
+
+
+def test_among_speakers_the_least_loaded_comes_first() -> None:
+    ranked = rank([_rad("busy", langs=[Language.DE], load=4), _rad("free", langs=[Language.DE], load=1)],
+                  Subspecialty.NEURO, Language.DE, set())
+    assert [r.radiologist_id for r in ranked] == ["free", "busy"]
+
+
+def test_full_unavailable_tried_and_other_subspecialty_radiologists_are_not_eligible() -> None:
+    candidates = [
+        _rad("full", langs=[Language.DE], load=5),
+        _rad("away", langs=[Language.DE], available=False),
+        _rad("tried", langs=[Language.DE]),
+        _rad("msk", langs=[Language.DE], subs=[Subspecialty.MSK]),
+        _rad("ok", langs=[Language.EN]),
+    ]
+    ranked = rank(candidates, Subspecialty.NEURO, Language.DE, {"tried"})
+    assert [r.radiologist_id for r in ranked] == ["ok"]
