@@ -6,6 +6,7 @@ the Cognito authorizer, and the function checks the group and the assignment on 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from aws_cdk import aws_apigateway as apigw
@@ -45,6 +46,21 @@ ROUTES = (
 )
 """Every route of the API and the function that owns it; the local stack serves the same table
 as it finds it in the synthesized template."""
+
+
+GATEWAY_ERRORS = (
+    (apigw.ResponseType.UNAUTHORIZED, "401", "unauthorized", "Sign in to use this route."),
+    (apigw.ResponseType.ACCESS_DENIED, "403", "forbidden", "You may not use this route."),
+    (apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, "404", "not_found", "There is no such route."),
+    (apigw.ResponseType.THROTTLED, "429", "too_many_requests", "Too many requests; wait a moment and retry."),
+    (
+        apigw.ResponseType.DEFAULT_5_XX,
+        "502",
+        "internal_error",
+        "Something went wrong on our side; please retry.",
+    ),
+)
+"""API Gateway's own answers, in the same {"error", "message"} shape as the functions' errors."""
 
 
 class Api(Construct):
@@ -88,6 +104,13 @@ class Api(Construct):
                 allow_headers=["Authorization", "Content-Type"],
             ),
         )
+        for response_type, status, code, message in GATEWAY_ERRORS:
+            self.rest_api.add_gateway_response(
+                f"{code.title().replace('_', '')}Response",
+                type=response_type,
+                status_code=status,
+                templates={"application/json": json.dumps({"error": code, "message": message})},
+            )
         authorizer = apigw.CognitoUserPoolsAuthorizer(self, "Staff", cognito_user_pools=[user_pool])
         validator = self.rest_api.add_request_validator(
             "Validator", validate_request_body=False, validate_request_parameters=True

@@ -12,9 +12,16 @@ from .nag import acknowledge
 from .stack import SecondOpinionStack
 
 
+FEATURE_FLAGS: dict[str, object] = {
+    # Access logs are delivered under a bucket policy, not the legacy LogDeliveryWrite ACL
+    # (cfn-lint W3045, which fails `make synth`).
+    "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True,
+}
+
+
 def build_app(context: dict[str, object] | None = None, outdir: str | None = None) -> App:
     """The app with cdk-nag's AwsSolutions and HIPAA packs; synthesis fails on any finding left."""
-    app = App(context=context or {}, outdir=outdir)
+    app = App(context={**FEATURE_FLAGS, **(context or {})}, outdir=outdir)
     config = from_context(app.node.try_get_context(CONTEXT_KEY))
     # Account stays unresolved: synthesis needs no credentials; the region is the operator's.
     stack = SecondOpinionStack(

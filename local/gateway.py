@@ -70,15 +70,26 @@ def routes_from_template(template: dict[str, Any]) -> list[LocalRoute]:
     return found
 
 
-Invoke = Callable[[str, dict[str, Any]], dict[str, Any]]
+def gateway_responses_from_template(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """API Gateway's own error answers (AWS::ApiGateway::GatewayResponse), by response type."""
+    found = {}
+    for r in template["Resources"].values():
+        if r["Type"] == "AWS::ApiGateway::GatewayResponse":
+            props = r["Properties"]
+            found[props["ResponseType"]] = {
+                "statusCode": int(props["StatusCode"]),
+                "headers": {"Content-Type": "application/json"},
+                "body": props.get("ResponseTemplates", {}).get("application/json", ""),
+            }
+    return found
 
 
-def _json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
-    return {
-        "statusCode": status,
-        "headers": {"Content-Type": "application/json", **(headers or {})},
-        "body": json.dumps(body),
-    }
+Invoke = Callable[[str, dict[str, Any]], dict[str, Any] | None]
+"""Calls a function with a proxy event; None when the function failed."""
+
+
+def _json_response(status: int, body: Any) -> dict[str, Any]:
+    return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
 
 
 class Gateway:
@@ -87,6 +98,7 @@ class Gateway:
     def __init__(
         self,
         routes: list[LocalRoute],
+        responses: dict[str, dict[str, Any]],
         functions: dict[str, str],
         invoke: Invoke,
         key: bytes,
@@ -94,6 +106,7 @@ class Gateway:
         allowed_origins: list[str],
     ) -> None:
         self.routes = routes
+        self.responses = responses
         self.functions = functions  # logical id -> function name
         self.invoke = invoke
         self.key = key
@@ -113,12 +126,8 @@ class Gateway:
         if method == "GET" and path == "/openapi.json":
             return _json_response(200, self.openapi())
         found = self.match(method, path)
-        if found is None:
-            known = any(r.pattern.match(path) for r in self.routes)
-            return _json_response(
-                405 if known else 404,
-                {"message": "Missing Authentication Token" if not known else "Method Not Allowed"},
-            )
+        if found is None:  # API Gateway answers an unknown path and an unknown method alike
+            return self._gateway_response("MISSING_AUTHENTICATION_TOKEN", 403, "Missing Authentication Token")
         route, params = found
         context: dict[str, Any] = {
             "resourcePath": route.resource,
@@ -131,7 +140,7 @@ class Gateway:
         if route.cognito:
             claims = self._claims(headers)
             if claims is None:
-                return _json_response(401, {"message": "Unauthorized"})
+                return self._gateway_response("UNAUTHORIZED", 401, "Unauthorized")
             context["authorizer"] = {"claims": claims}
         query = parse_qs(url.query)
         event = {
@@ -148,7 +157,13 @@ class Gateway:
             "body": body.decode() if body else None,
             "isBase64Encoded": False,
         }
-        return self.invoke(self.functions[route.function], event)
+        response = self.invoke(self.functions[route.function], event)
+        if response is None:
+            return self._gateway_response("DEFAULT_5XX", 502, "Internal server error")
+        return response
+
+    def _gateway_response(self, response_type: str, status: int, message: str) -> dict[str, Any]:
+        return self.responses.get(response_type) or _json_response(status, {"message": message})
 
     def _claims(self, headers: dict[str, str]) -> dict[str, Any] | None:
         value = next((v for k, v in headers.items() if k.lower() == "authorization"), "")

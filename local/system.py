@@ -66,6 +66,7 @@ class LocalSystem:
 
         self.gateway = gateway.Gateway(
             gateway.routes_from_template(template),
+            gateway.gateway_responses_from_template(template),
             self.functions,
             self._invoke,
             tokens.signing_key(self.state_dir),
@@ -185,20 +186,11 @@ class LocalSystem:
         for radiologist in DEMO_ROSTER:
             roster.put(radiologist)
 
-    def _invoke(self, function_name: str, event: dict[str, Any]) -> dict[str, Any]:
+    def _invoke(self, function_name: str, event: dict[str, Any]) -> dict[str, Any] | None:
         response = self.session.client("lambda").invoke(FunctionName=function_name, Payload=json.dumps(event))
         payload = json.loads(response["Payload"].read() or b"null")
         if response.get("FunctionError") or not isinstance(payload, dict):
-            return {
-                "statusCode": 502,
-                "headers": {"Content-Type": "application/json"},
-                "body": json.dumps(
-                    {
-                        "error": "internal_error",
-                        "message": "Something went wrong on our side; please try again.",
-                    }
-                ),
-            }
+            return None
         return payload
 
     def sent_emails(self) -> list[dict[str, Any]]:

@@ -23,8 +23,9 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSystem]:
     assembly = Path("cdk.out")
     if not (assembly / "manifest.json").exists():
         pytest.fail("cdk.out is missing: run `make synth` (make test does) before the e2e tests")
-    running = LocalSystem(assembly_dir=assembly, port=0, time_scale=TIME_SCALE,
-                          state_dir=tmp_path_factory.mktemp("local-state")).start()
+    running = LocalSystem(
+        assembly_dir=assembly, port=0, time_scale=TIME_SCALE, state_dir=tmp_path_factory.mktemp("local-state")
+    ).start()
     yield running
     running.stop()
 
@@ -38,21 +39,41 @@ def staff_token(system: LocalSystem, radiologist_id: str) -> str:
     return tokens.mint(tokens.radiologist_claims(radiologist_id), tokens.signing_key(system.state_dir))
 
 
-def open_case(api: Api, *, tier: str = "standard", questions: list[str] | None = None,
-              files: tuple[str, ...] = ("CT_small.dcm",)) -> tuple[str, str]:
+def open_case(
+    api: Api,
+    *,
+    tier: str = "standard",
+    questions: list[str] | None = None,
+    files: tuple[str, ...] = ("CT_small.dcm",),
+) -> tuple[str, str]:
     """A submitted case whose files are real DICOM objects from pydicom's test data."""
-    created = api.call("POST", "/cases", json={
-        "tier": tier, "language": "en", "email": "patient@example.org", "symptoms": "pain",
-        "questions": questions or ["Is it serious?"], "consent": True,
-    })
+    created = api.call(
+        "POST",
+        "/cases",
+        json={
+            "tier": tier,
+            "language": "en",
+            "email": "patient@example.org",
+            "symptoms": "pain",
+            "questions": questions or ["Is it serious?"],
+            "consent": True,
+        },
+    )
     case_id, token = created["case_id"], created["access_token"]
     paths = [Path(p) for p in (get_testdata_file(f, download=False) for f in files) if p]
-    declared = api.call("POST", f"/cases/{case_id}/files", token, json={
-        "files": [{"name": p.name, "size": p.stat().st_size, "kind": "dicom"} for p in paths]})
+    declared = api.call(
+        "POST",
+        f"/cases/{case_id}/files",
+        token,
+        json={"files": [{"name": p.name, "size": p.stat().st_size, "kind": "dicom"} for p in paths]},
+    )
     for instruction, path in zip(declared["uploads"], paths, strict=True):
         api.upload(instruction, path)
-    wait_for(lambda: all(f["verdict"] != "pending" for f in api.call("GET", f"/cases/{case_id}", token)["files"]),
-             "validation", 30)
+    wait_for(
+        lambda: all(f["verdict"] != "pending" for f in api.call("GET", f"/cases/{case_id}", token)["files"]),
+        "validation",
+        30,
+    )
     api.call("POST", f"/cases/{case_id}/submit", token)
     return case_id, token
 
@@ -65,8 +86,11 @@ def assignments(api: Api, case_id: str, token: str) -> list[str]:
 
 def offer_for(api: Api, system: LocalSystem, case_id: str, token: str, nth: int = 1) -> tuple[str, str]:
     """(radiologist id, assignment id) of the nth assignment of the case, once it can be acted on."""
-    radiologist = wait_for(lambda: (a := assignments(api, case_id, token)) and len(a) >= nth and a[nth - 1],
-                           f"assignment {nth}", 60)
+    radiologist = wait_for(
+        lambda: (a := assignments(api, case_id, token)) and len(a) >= nth and a[nth - 1],
+        f"assignment {nth}",
+        60,
+    )
     staff = staff_token(system, radiologist)
 
     def offered() -> Any:
@@ -78,9 +102,11 @@ def offer_for(api: Api, system: LocalSystem, case_id: str, token: str, nth: int 
 
 def report_body(questions: list[str]) -> dict[str, Any]:
     return {
-        "findings": "No acute abnormality.", "impression": "Normal study.",
+        "findings": "No acute abnormality.",
+        "impression": "Normal study.",
         "summary": "Your scan looks normal.",
         "answers": [{"question": q, "answer": "No, it is not serious."} for q in questions],
-        "radpeer": "1", "radpeer_reasoning": "Same reading as the original report.",
+        "radpeer": "1",
+        "radpeer_reasoning": "Same reading as the original report.",
         "recommendations": ["Discuss with your doctor."],
     }

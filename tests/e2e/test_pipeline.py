@@ -35,8 +35,12 @@ def test_a_case_goes_from_request_to_a_downloaded_report(system: LocalSystem, ap
     radiologist, assignment_id = offer_for(api, system, case_id, token)
     staff = staff_token(system, radiologist)
     assert api.call("POST", f"/assignments/{assignment_id}/accept", staff)["status"] == "accepted"
-    assert api.call("POST", f"/assignments/{assignment_id}/report", staff,
-                    json=report_body(["Is it serious?"]))["status"] == "reported"
+    assert (
+        api.call("POST", f"/assignments/{assignment_id}/report", staff, json=report_body(["Is it serious?"]))[
+            "status"
+        ]
+        == "reported"
+    )
     # Then the case is delivered, the workflow succeeded through every step, and the PDF downloads
     wait_for(lambda: api.call("GET", f"/cases/{case_id}", token)["status"] == "delivered", "delivery", 60)
     wait_for(lambda: _status(system, case_id) == "SUCCEEDED", "the execution to succeed", 30)
@@ -46,8 +50,15 @@ def test_a_case_goes_from_request_to_a_downloaded_report(system: LocalSystem, ap
     pdf = requests.get(link["download_url"], timeout=30)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     timeline = [e["event"] for e in api.call("GET", f"/cases/{case_id}", token)["timeline"]]
-    assert timeline == ["case_created", "submitted", "assigned", "accepted", "reported", "report_generated",
-                        "delivered"]
+    assert timeline == [
+        "case_created",
+        "submitted",
+        "assigned",
+        "accepted",
+        "reported",
+        "report_generated",
+        "delivered",
+    ]
 
 
 def test_the_patient_gets_one_email_without_health_data(system: LocalSystem, api: Api) -> None:
@@ -91,13 +102,19 @@ def test_a_declined_case_goes_to_the_next_radiologist(system: LocalSystem, api: 
     case_id, token = open_case(api, questions=["Is it serious?"])
     first, assignment_id = offer_for(api, system, case_id, token, nth=1)
     # When they decline with a reason
-    result = api.call("POST", f"/assignments/{assignment_id}/decline", staff_token(system, first),
-                      json={"reason": "Conflict of interest"})
+    result = api.call(
+        "POST",
+        f"/assignments/{assignment_id}/decline",
+        staff_token(system, first),
+        json={"reason": "Conflict of interest"},
+    )
     # Then the assignment is declined and the case is offered to someone else
     assert result["status"] == "declined"
     second, _ = offer_for(api, system, case_id, token, nth=2)
     assert second != first
     assert assignments(api, case_id, token) == [first, second]
     # And the first radiologist can no longer act on it
-    again = api.call("POST", f"/assignments/{assignment_id}/accept", staff_token(system, first), expect=(409,))
+    again = api.call(
+        "POST", f"/assignments/{assignment_id}/accept", staff_token(system, first), expect=(409,)
+    )
     assert again["error"] == "assignment_closed"

@@ -31,8 +31,13 @@ def lam(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         with zipfile.ZipFile(code, "w") as z:
             z.writestr("adapter_target.py", "")
         for name, handler in (("echo", "adapter_target.echo"), ("fail", "adapter_target.fail")):
-            client.create_function(FunctionName=name, Runtime="python3.13", Role=role, Handler=handler,
-                                   Code={"ZipFile": code.getvalue()})
+            client.create_function(
+                FunctionName=name,
+                Runtime="python3.13",
+                Role=role,
+                Handler=handler,
+                Code={"ZipFile": code.getvalue()},
+            )
         yield client
 
 

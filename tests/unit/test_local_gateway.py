@@ -33,21 +33,49 @@ def test_the_signing_key_file_is_private(tmp_path: Path) -> None:
 
 def test_routes_come_from_the_templates_methods_with_their_function_and_authorizer() -> None:
     # Given a template fragment as CDK writes it
-    template = {"Resources": {
-        "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {}},
-        "Cases": {"Type": "AWS::ApiGateway::Resource",
-                  "Properties": {"ParentId": {"Fn::GetAtt": ["Api", "RootResourceId"]}, "PathPart": "cases"}},
-        "Case": {"Type": "AWS::ApiGateway::Resource",
-                 "Properties": {"ParentId": {"Ref": "Cases"}, "PathPart": "{case_id}"}},
-        "Get": {"Type": "AWS::ApiGateway::Method", "Properties": {
-            "HttpMethod": "GET", "ResourceId": {"Ref": "Case"}, "AuthorizationType": "NONE",
-            "Integration": {"Uri": {"Fn::Join": ["", ["arn:", {"Fn::GetAtt": ["IntakeFn", "Arn"]}, "/invocations"]]}}}},
-        "Options": {"Type": "AWS::ApiGateway::Method", "Properties": {
-            "HttpMethod": "OPTIONS", "ResourceId": {"Ref": "Case"}, "Integration": {"Type": "MOCK"}}},
-        "Ops": {"Type": "AWS::ApiGateway::Method", "Properties": {
-            "HttpMethod": "GET", "ResourceId": {"Ref": "Cases"}, "AuthorizationType": "COGNITO_USER_POOLS",
-            "Integration": {"Uri": {"Fn::Join": ["", [{"Fn::GetAtt": ["OpsFn", "Arn"]}]]}}}},
-    }}
+    template = {
+        "Resources": {
+            "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {}},
+            "Cases": {
+                "Type": "AWS::ApiGateway::Resource",
+                "Properties": {"ParentId": {"Fn::GetAtt": ["Api", "RootResourceId"]}, "PathPart": "cases"},
+            },
+            "Case": {
+                "Type": "AWS::ApiGateway::Resource",
+                "Properties": {"ParentId": {"Ref": "Cases"}, "PathPart": "{case_id}"},
+            },
+            "Get": {
+                "Type": "AWS::ApiGateway::Method",
+                "Properties": {
+                    "HttpMethod": "GET",
+                    "ResourceId": {"Ref": "Case"},
+                    "AuthorizationType": "NONE",
+                    "Integration": {
+                        "Uri": {
+                            "Fn::Join": ["", ["arn:", {"Fn::GetAtt": ["IntakeFn", "Arn"]}, "/invocations"]]
+                        }
+                    },
+                },
+            },
+            "Options": {
+                "Type": "AWS::ApiGateway::Method",
+                "Properties": {
+                    "HttpMethod": "OPTIONS",
+                    "ResourceId": {"Ref": "Case"},
+                    "Integration": {"Type": "MOCK"},
+                },
+            },
+            "Ops": {
+                "Type": "AWS::ApiGateway::Method",
+                "Properties": {
+                    "HttpMethod": "GET",
+                    "ResourceId": {"Ref": "Cases"},
+                    "AuthorizationType": "COGNITO_USER_POOLS",
+                    "Integration": {"Uri": {"Fn::Join": ["", [{"Fn::GetAtt": ["OpsFn", "Arn"]}]]}},
+                },
+            },
+        }
+    }
     # When the gateway reads it
     routes = {(r.method, r.resource): r for r in routes_from_template(template)}
     # Then it serves the same paths with the same functions and authorization, and no preflight mocks

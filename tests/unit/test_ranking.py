@@ -6,21 +6,44 @@ from functions.assign.logic import rank
 from secondopinion.models import Language, Radiologist, Subspecialty
 
 
-def _rad(rid: str, *, langs: list[Language], load: int = 0, capacity: int = 5, available: bool = True,
-         subs: list[Subspecialty] | None = None) -> Radiologist:
-    return Radiologist(radiologist_id=rid, name=rid, subspecialties=subs or [Subspecialty.NEURO], languages=langs,
-                       institution="X", capacity=capacity, open_reads=load, available=available)
+def _rad(
+    rid: str,
+    *,
+    langs: list[Language],
+    load: int = 0,
+    capacity: int = 5,
+    available: bool = True,
+    subs: list[Subspecialty] | None = None,
+) -> Radiologist:
+    return Radiologist(
+        radiologist_id=rid,
+        name=rid,
+        subspecialties=subs or [Subspecialty.NEURO],
+        languages=langs,
+        institution="X",
+        capacity=capacity,
+        open_reads=load,
+        available=available,
+    )
 
 
 def test_a_radiologist_who_speaks_the_patients_language_comes_first_even_if_busier() -> None:
-    ranked = rank([_rad("en", langs=[Language.EN]), _rad("de", langs=[Language.DE], load=3)],
-                  Subspecialty.NEURO, Language.DE, set())
+    ranked = rank(
+        [_rad("en", langs=[Language.EN]), _rad("de", langs=[Language.DE], load=3)],
+        Subspecialty.NEURO,
+        Language.DE,
+        set(),
+    )
     assert [r.radiologist_id for r in ranked] == ["de", "en"]
 
 
 def test_among_speakers_the_least_loaded_comes_first() -> None:
-    ranked = rank([_rad("busy", langs=[Language.DE], load=4), _rad("free", langs=[Language.DE], load=1)],
-                  Subspecialty.NEURO, Language.DE, set())
+    ranked = rank(
+        [_rad("busy", langs=[Language.DE], load=4), _rad("free", langs=[Language.DE], load=1)],
+        Subspecialty.NEURO,
+        Language.DE,
+        set(),
+    )
     assert [r.radiologist_id for r in ranked] == ["free", "busy"]
 
 

@@ -26,7 +26,9 @@ from secondopinion.models import DicomFacts, Subspecialty
         (DicomFacts(modality="DX", study_description="Handgelenk links"), Subspecialty.MSK),
     ],
 )
-def test_a_study_routes_by_modality_and_region_in_four_languages(facts: DicomFacts, expected: Subspecialty) -> None:
+def test_a_study_routes_by_modality_and_region_in_four_languages(
+    facts: DicomFacts, expected: Subspecialty
+) -> None:
     # Given the header facts of one image / When routed / Then the subspecialty matches the table
     assert route_one(facts) == expected
 

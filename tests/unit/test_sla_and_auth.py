@@ -17,7 +17,12 @@ DEADLINE = START + timedelta(hours=72)
 
 @pytest.mark.parametrize(
     ("hours", "expected"),
-    [(1, SlaStatus.ON_TRACK), (53.9, SlaStatus.ON_TRACK), (54, SlaStatus.AT_RISK), (72.01, SlaStatus.BREACHED)],
+    [
+        (1, SlaStatus.ON_TRACK),
+        (53.9, SlaStatus.ON_TRACK),
+        (54, SlaStatus.AT_RISK),
+        (72.01, SlaStatus.BREACHED),
+    ],
 )
 def test_sla_status_follows_the_elapsed_share_of_the_deadline(hours: float, expected: SlaStatus) -> None:
     assert sla_status(START, DEADLINE, START + timedelta(hours=hours)) == expected
@@ -25,7 +30,9 @@ def test_sla_status_follows_the_elapsed_share_of_the_deadline(hours: float, expe
 
 def test_a_finished_case_is_met_or_breached_by_when_it_finished() -> None:
     assert sla_status(START, DEADLINE, DEADLINE + timedelta(days=9), finished=DEADLINE) == SlaStatus.MET
-    assert sla_status(START, DEADLINE, DEADLINE, finished=DEADLINE + timedelta(seconds=1)) == SlaStatus.BREACHED
+    assert (
+        sla_status(START, DEADLINE, DEADLINE, finished=DEADLINE + timedelta(seconds=1)) == SlaStatus.BREACHED
+    )
 
 
 def test_a_case_not_submitted_has_no_sla_yet() -> None:
@@ -70,8 +77,15 @@ def test_no_claims_means_not_signed_in() -> None:
 
 
 def test_sla_durations_shrink_by_the_time_scale_but_never_below_a_second() -> None:
-    base = {"cases_table": "c", "files_table": "f", "assignments_table": "a", "roster_table": "r",
-            "uploads_bucket": "u", "reports_bucket": "p", "kms_key_id": "k"}
+    base = {
+        "cases_table": "c",
+        "files_table": "f",
+        "assignments_table": "a",
+        "roster_table": "r",
+        "uploads_bucket": "u",
+        "reports_bucket": "p",
+        "kms_key_id": "k",
+    }
     assert BaseFunctionSettings(**base).scaled_seconds(72) == 72 * 3600
     assert BaseFunctionSettings(**base, time_scale=3600).scaled_seconds(72) == 72
     assert BaseFunctionSettings(**base, time_scale=1e9).scaled_seconds(1) == 1
