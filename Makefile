@@ -64,8 +64,9 @@ format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-deploy: setup synth
-	npx cdk deploy --app cdk.out --require-approval broadening
+# The CDK CLI runs cdk.json's app command, so -c values reach the app: make deploy ARGS='-c ...'
+deploy: setup
+	npx cdk deploy --require-approval broadening $(ARGS)
 
 clean:
 	rm -rf build cdk.out out .pytest_cache .mypy_cache .ruff_cache

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 
 from aws_cdk import App, Environment, Validations
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks
@@ -10,7 +12,6 @@ from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks
 from .config import CONTEXT_KEY, from_context
 from .nag import acknowledge
 from .stack import SecondOpinionStack
-
 
 FEATURE_FLAGS: dict[str, object] = {
     # Access logs are delivered under a bucket policy, not the legacy LogDeliveryWrite ACL
@@ -37,7 +38,12 @@ def build_app(context: dict[str, object] | None = None, outdir: str | None = Non
 
 
 def main() -> None:
-    build_app().synth()
+    """Synthesize. Run by the CDK CLI, the context (cdk.json and -c) arrives in CDK_CONTEXT_JSON;
+    run directly (make synth), cdk.json's context is read here so both paths agree."""
+    context = None
+    if "CDK_CONTEXT_JSON" not in os.environ and Path("cdk.json").exists():
+        context = json.loads(Path("cdk.json").read_text()).get("context", {})
+    build_app(context).synth()
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
@@ -36,8 +37,15 @@ class DeploymentConfig(BaseModel):
 CONTEXT_KEY = "secondopinion"
 
 
-def from_context(raw: dict[str, Any] | None) -> DeploymentConfig:
-    """Validate the operator's context; a mistake fails the synth with the key and the rule."""
+def from_context(raw: dict[str, Any] | str | None) -> DeploymentConfig:
+    """Validate the operator's context; a mistake fails the synth with the key and the rule.
+
+    `-c secondopinion='{...}'` on the command line arrives as a JSON string."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise SystemExit(f"The '{CONTEXT_KEY}' context must be a JSON object.") from None
     try:
         return DeploymentConfig.model_validate(raw or {})
     except ValidationError as error:

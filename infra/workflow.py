@@ -6,6 +6,8 @@ same definition runs in AWS and, with compressed time, in the local stack.
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import Duration
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -34,9 +36,15 @@ TRANSIENT = [
 (throttling surfaces as botocore's ClientError). Domain errors are never retried."""
 
 
-def _retry(task: tasks.LambdaInvoke) -> tasks.LambdaInvoke:
+def _task(scope: Construct, name: str, fn: lambda_.IFunction, **kwargs: Any) -> tasks.LambdaInvoke:
+    """A Lambda task with one retry policy (CDK's default retrier would shadow it)."""
+    task = tasks.LambdaInvoke(scope, name, lambda_function=fn, retry_on_service_exceptions=False, **kwargs)
     task.add_retry(errors=TRANSIENT, interval=Duration.seconds(2), max_attempts=3, backoff_rate=2)
     return task
+
+
+def _request(action: str, **fields: Any) -> sfn.TaskInput:
+    return sfn.TaskInput.from_object({"action": action, "request": fields})
 
 
 class Workflow(Construct):
@@ -52,35 +60,26 @@ class Workflow(Construct):
         config: DeploymentConfig,
     ) -> None:
         super().__init__(scope, id)
+        case_id = sfn.JsonPath.string_at("$.case_id")
 
         def escalation(name: str, reason: str) -> tasks.LambdaInvoke:
-            return _retry(
-                tasks.LambdaInvoke(
-                    self,
-                    name,
-                    lambda_function=assign,
-                    result_path=sfn.JsonPath.DISCARD,
-                    payload=sfn.TaskInput.from_object(
-                        {
-                            "action": "escalate",
-                            "request": {"case_id": sfn.JsonPath.string_at("$.case_id"), "reason": reason},
-                        }
-                    ),
-                )
+            return _task(
+                self,
+                name,
+                assign,
+                result_path=sfn.JsonPath.DISCARD,
+                payload=_request("escalate", case_id=case_id, reason=reason),
             )
 
-        assign_task = tasks.LambdaInvoke(
+        assign_task = _task(
             self,
             "Assign",
-            lambda_function=assign,
+            assign,
             result_path="$.assignment",
             payload=sfn.TaskInput.from_object(
                 {
                     "action": "assign",
-                    "request": {
-                        "case_id": sfn.JsonPath.string_at("$.case_id"),
-                        "attempt": sfn.JsonPath.number_at("$.attempt"),
-                    },
+                    "request": {"case_id": case_id, "attempt": sfn.JsonPath.number_at("$.attempt")},
                     "review_seconds": sfn.JsonPath.number_at("$.timeouts.review_seconds"),
                 }
             ),
@@ -89,46 +88,33 @@ class Workflow(Construct):
                 "radiologist_id.$": "$.Payload.radiologist_id",
             },
         )
-        _retry(assign_task)
-
-        review = tasks.LambdaInvoke(
+        review = _task(
             self,
             "WaitForRadiologist",
-            lambda_function=assign,
+            assign,
             result_path="$.review",
             integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-            payload=sfn.TaskInput.from_object(
-                {
-                    "action": "offer",
-                    "request": {
-                        "assignment_id": sfn.JsonPath.string_at("$.assignment.assignment_id"),
-                        "task_token": sfn.JsonPath.task_token,
-                    },
-                }
+            payload=_request(
+                "offer",
+                assignment_id=sfn.JsonPath.string_at("$.assignment.assignment_id"),
+                task_token=sfn.JsonPath.task_token,
             ),
             task_timeout=sfn.Timeout.at("$.timeouts.review_seconds"),
             heartbeat_timeout=sfn.Timeout.at("$.timeouts.heartbeat_seconds"),
         )
-        _retry(review)
-        release = _retry(
-            tasks.LambdaInvoke(
-                self,
-                "ReleaseReview",
-                lambda_function=assign,
-                result_path="$.released",
-                payload=sfn.TaskInput.from_object(
-                    {
-                        "action": "release",
-                        "request": {
-                            "case_id": sfn.JsonPath.string_at("$.case_id"),
-                            "assignment_id": sfn.JsonPath.string_at("$.assignment.assignment_id"),
-                            "error": sfn.JsonPath.string_at("$.review_error.Error"),
-                            "attempt": sfn.JsonPath.number_at("$.attempt"),
-                        },
-                    }
-                ),
-                result_selector={"attempt.$": "$.Payload.attempt"},
-            )
+        release = _task(
+            self,
+            "ReleaseReview",
+            assign,
+            result_path="$.released",
+            payload=_request(
+                "release",
+                case_id=case_id,
+                assignment_id=sfn.JsonPath.string_at("$.assignment.assignment_id"),
+                error=sfn.JsonPath.string_at("$.review_error.Error"),
+                attempt=sfn.JsonPath.number_at("$.attempt"),
+            ),
+            result_selector={"attempt.$": "$.Payload.attempt"},
         )
         count_attempt = sfn.Pass(
             self, "CountAttempt", input_path="$.released.attempt", result_path="$.attempt"
@@ -138,48 +124,44 @@ class Workflow(Construct):
         )
         nobody = escalation("EscalateNobodyAvailable", "no radiologist available")
         too_many = escalation("EscalateAttempts", "review attempts exhausted")
-
-        report_task = _retry(
-            tasks.LambdaInvoke(
-                self,
-                "Report",
-                lambda_function=report,
-                result_path="$.report",
-                payload=sfn.TaskInput.from_object(
-                    {
-                        "case_id": sfn.JsonPath.string_at("$.case_id"),
-                        "assignment_id": sfn.JsonPath.string_at("$.review.assignment_id"),
-                    }
-                ),
-                result_selector={
-                    "case_id.$": "$.Payload.case_id",
-                    "report_key.$": "$.Payload.report_key",
-                    "html_key.$": "$.Payload.html_key",
-                },
-            )
+        report_task = _task(
+            self,
+            "Report",
+            report,
+            result_path="$.report",
+            payload=sfn.TaskInput.from_object(
+                {"case_id": case_id, "assignment_id": sfn.JsonPath.string_at("$.review.assignment_id")}
+            ),
+            result_selector={
+                "case_id.$": "$.Payload.case_id",
+                "report_key.$": "$.Payload.report_key",
+                "html_key.$": "$.Payload.html_key",
+            },
         )
-        deliver_task = _retry(
-            tasks.LambdaInvoke(
-                self,
-                "Deliver",
-                lambda_function=deliver,
-                result_path="$.delivery",
-                payload=sfn.TaskInput.from_json_path_at("$.report"),
-                result_selector={"delivered_at.$": "$.Payload.delivered_at"},
-            )
+        deliver_task = _task(
+            self,
+            "Deliver",
+            deliver,
+            result_path="$.delivery",
+            payload=sfn.TaskInput.from_json_path_at("$.report"),
+            result_selector={"delivered_at.$": "$.Payload.delivered_at"},
         )
-        failed = escalation("EscalateFailure", "pipeline step failed after retries").next(
-            sfn.Fail(self, "Failed", error="Pipeline.StepFailed", cause="see the case timeline")
-        )
+        stop = sfn.Fail(self, "Failed", error="Pipeline.StepFailed", cause="see the case timeline")
+        failed = escalation("EscalateFailure", "pipeline step failed after retries")
+        failed.add_catch(stop, errors=["States.ALL"], result_path="$.escalation_error")
+        failed.next(stop)
 
         assign_task.add_catch(nobody, errors=["NoRadiologistAvailable"], result_path="$.assign_error")
         assign_task.add_catch(failed, errors=["States.ALL"], result_path="$.failure")
+        # An escalation that cannot be sent must not stop the case: its function's alarm tells ops.
+        nobody.add_catch(wait_in_queue, errors=["States.ALL"], result_path="$.escalation_error")
         nobody.next(wait_in_queue)
         wait_in_queue.next(assign_task)
         review.add_catch(release, errors=REVIEW_ENDED, result_path="$.review_error")
         review.add_catch(failed, errors=["States.ALL"], result_path="$.failure")
         release.add_catch(failed, errors=["States.ALL"], result_path="$.failure")
         release.next(count_attempt)
+        too_many.add_catch(assign_task, errors=["States.ALL"], result_path="$.escalation_error")
         count_attempt.next(
             sfn.Choice(self, "AttemptsExhausted?")
             .when(

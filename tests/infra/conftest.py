@@ -1,0 +1,22 @@
+"""The CDK app synthesized once per test session: as the operator configures it, and for production.
+
+The first synthesis starts jsii (~7 s); every test reads the same assembly.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.infra.synthesis import Synthesized, operator_context, synthesize
+
+
+@pytest.fixture(scope="session")
+def dev(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The app with the context committed in cdk.json (a development environment)."""
+    return synthesize(operator_context(), tmp_path_factory.mktemp("cdk-dev"))
+
+
+@pytest.fixture(scope="session")
+def prod(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The same app for a production environment: data outlives the stack."""
+    return synthesize(operator_context(env_name="prod"), tmp_path_factory.mktemp("cdk-prod"))
