@@ -96,3 +96,15 @@ def install(invocations: Invocations | None = None, package: str = "functions") 
     LambdaBackend.invoke = invoke  # type: ignore[method-assign]
     LambdaSimpleBackend.invoke = invoke  # type: ignore[method-assign]
     return invocations
+
+
+def forget_cached_state() -> None:
+    """Clear the caches that hold clients and settings (each built lazily, once per process), so
+    that handlers run against another stack, or AWS, build them anew."""
+    from secondopinion import clients
+
+    clients.client.cache_clear()
+    clients.table.cache_clear()
+    for step in ("intake", "validate", "assign", "report", "deliver"):
+        module = importlib.import_module(f"functions.{step}.settings")
+        module.get_settings.cache_clear()

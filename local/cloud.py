@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import socket
 import tempfile
@@ -30,6 +29,8 @@ BOOTSTRAP_QUALIFIER = "hnb659fds"
 # and skips, with a warning, what it does not (policies, Cognito, alarms, backups).
 NOT_DEPLOYED_PREFIXES = ("AWS::ApiGateway::", "AWS::WAFv2::")
 NOT_DEPLOYED_TYPES = {"AWS::Lambda::Permission"}
+PER_FUNCTION_VARIABLES = {"POWERTOOLS_SERVICE_NAME"}
+"""Variables whose value differs per function; a process shared by all takes none of them."""
 
 log = logging.getLogger(__name__)
 
@@ -180,10 +181,6 @@ def aws_environment(endpoint: str, region: str) -> dict[str, str]:
     }
 
 
-def apply_environment(values: dict[str, str]) -> None:
-    os.environ.update(values)
-
-
 def hand_state_machines_to_interpreter(region: str) -> list[str]:
     """moto's CloudFormation registers state machines with its plain Step Functions backend, but
     with execution enabled the API serves the interpreting backend: register them there too,
@@ -200,3 +197,83 @@ def hand_state_machines_to_interpreter(region: str) -> list[str]:
         )
         handed.append(machine.arn)
     return handed
+
+
+def function_environment(session: boto3.session.Session, names: list[str]) -> dict[str, str]:
+    """The union of the deployed functions' variables, for handlers that share one process."""
+    lam = session.client("lambda")
+    merged: dict[str, str] = {}
+    for name in names:
+        variables = (
+            lam.get_function_configuration(FunctionName=name).get("Environment", {}).get("Variables", {})
+        )
+        for key, value in variables.items():
+            if key in PER_FUNCTION_VARIABLES:
+                continue
+            if merged.get(key, value) != value:
+                raise RuntimeError(f"functions disagree on {key}; a shared process needs one value")
+            merged[key] = value
+    return merged
+
+
+def apply_what_moto_skips(
+    session: boto3.session.Session, template: dict[str, Any], resources: dict[str, str]
+) -> None:
+    """Template properties moto's CloudFormation ignores, applied as CloudFormation would: bucket
+    versioning, notifications and CORS, and the SES sender identity."""
+    s3 = session.client("s3")
+    for logical, r in template["Resources"].items():
+        props = r.get("Properties", {})
+        if r["Type"] == "AWS::SES::EmailIdentity":
+            session.client("sesv2").create_email_identity(EmailIdentity=props["EmailIdentity"])
+        if r["Type"] != "AWS::S3::Bucket":
+            continue
+        bucket = resources[logical]
+        if props.get("VersioningConfiguration", {}).get("Status") == "Enabled":
+            s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        queues = [
+            _queue_notification(session, resources, q)
+            for q in props.get("NotificationConfiguration", {}).get("QueueConfigurations", [])
+        ]
+        if queues:
+            s3.put_bucket_notification_configuration(
+                Bucket=bucket, NotificationConfiguration={"QueueConfigurations": queues}
+            )
+        rules = props.get("CorsConfiguration", {}).get("CorsRules", [])
+        if rules:  # any origin: local pages are served from 127.0.0.1 on some port
+            s3.put_bucket_cors(
+                Bucket=bucket,
+                CORSConfiguration={
+                    "CORSRules": [
+                        {
+                            "AllowedMethods": c["AllowedMethods"],
+                            "AllowedOrigins": ["*"],
+                            "AllowedHeaders": c.get("AllowedHeaders", []),
+                            "ExposeHeaders": c.get("ExposedHeaders", []),
+                            "MaxAgeSeconds": c.get("MaxAge", 3000),
+                        }
+                        for c in rules
+                    ]
+                },
+            )
+
+
+def _queue_notification(
+    session: boto3.session.Session, resources: dict[str, str], config: dict[str, Any]
+) -> dict[str, Any]:
+    queue_url = resources[config["Queue"]["Fn::GetAtt"][0]]
+    attributes = session.client("sqs").get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
+    entry: dict[str, Any] = {"QueueArn": attributes["Attributes"]["QueueArn"], "Events": [config["Event"]]}
+    rules = config.get("Filter", {}).get("S3Key", {}).get("Rules")
+    if rules:
+        entry["Filter"] = {"Key": {"FilterRules": [{"Name": x["Name"], "Value": x["Value"]} for x in rules]}}
+    return entry
+
+
+def function_names(template: dict[str, Any], resources: dict[str, str]) -> dict[str, str]:
+    """Logical id -> deployed name of every Lambda function."""
+    return {
+        logical: resources[logical]
+        for logical, r in template["Resources"].items()
+        if r["Type"] == "AWS::Lambda::Function"
+    }

@@ -23,8 +23,6 @@ from .roster import DEMO_ROSTER
 
 log = logging.getLogger(__name__)
 
-PER_FUNCTION_VARIABLES = {"POWERTOOLS_SERVICE_NAME"}
-
 
 @dataclass
 class LocalSystem:
@@ -47,20 +45,25 @@ class LocalSystem:
         assembly = cloud.Assembly.find(cloud.copy_assembly(self.assembly_dir))
         self.region = assembly.region
         self.aws_port = cloud.free_port()
+        self._saved_environment = dict(os.environ)
         os.environ["MOTO_PORT"] = str(self.aws_port)
         self.aws_endpoint = f"http://127.0.0.1:{self.aws_port}"
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.aws_port, verbose=False)
         self._moto.start()
-        cloud.apply_environment(cloud.aws_environment(self.aws_endpoint, self.region))
+        os.environ.update(cloud.aws_environment(self.aws_endpoint, self.region))
         self.invocations = adapter.install()
         self.session = boto3.session.Session(region_name=self.region)
         self.resources = cloud.deploy(assembly, self.session)
         self.template = template = assembly.template
         cloud.hand_state_machines_to_interpreter(self.region)
-        self.functions = self._function_names(template)
-        self._share_function_environment()
-        self._apply_bucket_notifications(template)
-        self._verify_sender()
+        self.functions = cloud.function_names(template, self.resources)
+        os.environ.update(
+            {
+                "TIME_SCALE": str(self.time_scale),
+                **cloud.function_environment(self.session, list(self.functions.values())),
+            }
+        )
+        cloud.apply_what_moto_skips(self.session, template, self.resources)
         self._seed_roster()
         from infra.openapi import document
 
@@ -81,6 +84,10 @@ class LocalSystem:
         self._http.shutdown()
         self._http.server_close()
         self._moto.stop()
+        # The handlers' cached settings and clients point at this stack: forget them with it.
+        os.environ.clear()
+        os.environ.update(self._saved_environment)
+        adapter.forget_cached_state()
 
     @property
     def api_url(self) -> str:
@@ -105,79 +112,6 @@ class LocalSystem:
     def state_machine_arn(self) -> str:
         (arn,) = self.of_type("AWS::StepFunctions::StateMachine")
         return arn
-
-    def _function_names(self, template: dict[str, Any]) -> dict[str, str]:
-        return {
-            logical: self.resources[logical]
-            for logical, r in template["Resources"].items()
-            if r["Type"] == "AWS::Lambda::Function"
-        }
-
-    def _apply_bucket_notifications(self, template: dict[str, Any]) -> None:
-        """What CloudFormation does with a bucket's NotificationConfiguration, which moto skips."""
-        s3, sqs = self.session.client("s3"), self.session.client("sqs")
-        for logical, r in template["Resources"].items():
-            config = (
-                r.get("Properties", {}).get("NotificationConfiguration")
-                if r["Type"] == "AWS::S3::Bucket"
-                else None
-            )
-            if not config:
-                continue
-            queues = []
-            for q in config.get("QueueConfigurations", []):
-                queue_url = self.resources[q["Queue"]["Fn::GetAtt"][0]]
-                arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-                    "QueueArn"
-                ]
-                entry: dict[str, Any] = {"QueueArn": arn, "Events": [q["Event"]]}
-                rules = q.get("Filter", {}).get("S3Key", {}).get("Rules")
-                if rules:
-                    entry["Filter"] = {
-                        "Key": {"FilterRules": [{"Name": x["Name"], "Value": x["Value"]} for x in rules]}
-                    }
-                queues.append(entry)
-            s3.put_bucket_notification_configuration(
-                Bucket=self.resources[logical], NotificationConfiguration={"QueueConfigurations": queues}
-            )
-            cors = r["Properties"].get("CorsConfiguration")
-            if cors:
-                s3.put_bucket_cors(
-                    Bucket=self.resources[logical],
-                    CORSConfiguration={
-                        "CORSRules": [
-                            {
-                                "AllowedMethods": c["AllowedMethods"],
-                                "AllowedOrigins": ["*"],
-                                "AllowedHeaders": c.get("AllowedHeaders", []),
-                                "ExposeHeaders": c.get("ExposedHeaders", []),
-                                "MaxAgeSeconds": c.get("MaxAge", 3000),
-                            }
-                            for c in cors["CorsRules"]
-                        ]
-                    },
-                )
-
-    def _share_function_environment(self) -> None:
-        """The handlers share this process: give it the union of the functions' variables."""
-        lam = self.session.client("lambda")
-        merged: dict[str, str] = {"TIME_SCALE": str(self.time_scale)}
-        for name in self.functions.values():
-            variables = (
-                lam.get_function_configuration(FunctionName=name).get("Environment", {}).get("Variables", {})
-            )
-            for key, value in variables.items():
-                if key in PER_FUNCTION_VARIABLES:
-                    continue
-                if merged.get(key, value) != value:
-                    raise RuntimeError(f"functions disagree on {key}; the local stack needs one value")
-                merged[key] = value
-        os.environ.update(merged)
-
-    def _verify_sender(self) -> None:
-        sender = os.environ.get("SENDER_EMAIL")
-        if sender:
-            self.session.client("ses").verify_email_identity(EmailAddress=sender)
 
     def _seed_roster(self) -> None:
         from secondopinion.store import RosterStore

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-import uuid
 from collections import defaultdict
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -80,8 +81,17 @@ def rank(
     )
 
 
+def assignment_id_for(case_id: str, attempt: int) -> str:
+    """One assignment per case and attempt, so a retried Assign finds the one it made."""
+    return hashlib.sha256(f"{case_id}:{attempt}".encode()).hexdigest()[:32]
+
+
 def assign(request: AssignRequest, review_seconds: int, *, stores: Stores) -> AssignResult:
     """Offer the case to the best available radiologist who has not had it yet."""
+    assignment_id = assignment_id_for(request.case_id, request.attempt)
+    existing = stores.assignments.find(assignment_id)
+    if existing is not None:  # the workflow retried this step after it had done its work
+        return AssignResult(assignment_id=existing.assignment_id, radiologist_id=existing.radiologist_id)
     case = stores.cases.get(request.case_id)
     images = [f.facts for f in stores.files.for_case(case.case_id) if f.content == ContentKind.IMAGE]
     subspecialty, why = route(images)
@@ -96,7 +106,7 @@ def assign(request: AssignRequest, review_seconds: int, *, stores: Stores) -> As
             else "no eligible radiologist speaks the patient's language; report needs translation"
         )
         assignment = AssignmentRecord(
-            assignment_id=uuid.uuid4().hex,
+            assignment_id=assignment_id,
             case_id=case.case_id,
             radiologist_id=radiologist.radiologist_id,
             attempt=request.attempt,
@@ -107,7 +117,10 @@ def assign(request: AssignRequest, review_seconds: int, *, stores: Stores) -> As
             offered_at=offered,
             due_at=offered + timedelta(seconds=review_seconds),
         )
-        stores.assignments.create(assignment)
+        if not stores.assignments.create_once(assignment):
+            stores.roster.adjust_load(radiologist.radiologist_id, -1)
+            winner = stores.assignments.get(assignment_id)
+            return AssignResult(assignment_id=winner.assignment_id, radiologist_id=winner.radiologist_id)
         stores.cases.update(
             case.case_id,
             TimelineEntry(at=offered, event="assigned", actor=radiologist.radiologist_id),
@@ -128,16 +141,15 @@ def hold_token(request: OfferRequest, settings: AssignSettings, *, stores: Store
 
 
 def release(request: ReleaseRequest, *, stores: Stores) -> ReleaseResult:
-    """A read ended without a report (declined or timed out): free the slot, count the attempt."""
+    """A read ended without a report (declined or timed out): free the slot once, count the attempt."""
     assignment = stores.assignments.get(request.assignment_id)
-    if stores.assignments.move(assignment.assignment_id, LIVE_ASSIGNMENT, AssignmentStatus.TIMED_OUT):
-        event = "review_timed_out"
-    else:
-        event = "review_declined"
-    stores.roster.adjust_load(assignment.radiologist_id, -1)
-    stores.cases.update(
-        request.case_id, TimelineEntry(at=now(), event=event, actor=assignment.radiologist_id)
-    )
+    timed_out = stores.assignments.move(assignment.assignment_id, LIVE_ASSIGNMENT, AssignmentStatus.TIMED_OUT)
+    if stores.assignments.release_once(assignment.assignment_id):
+        stores.roster.adjust_load(assignment.radiologist_id, -1)
+        event = "review_timed_out" if timed_out else "review_declined"
+        stores.cases.update(
+            request.case_id, TimelineEntry(at=now(), event=event, actor=assignment.radiologist_id)
+        )
     return ReleaseResult(attempt=request.attempt + 1)
 
 
@@ -293,9 +305,17 @@ def submit_report(
     sfn: Any = None,
     kms: Any = None,
 ) -> ActionResult:
-    """Store the reading and resume the workflow; a repeated identical submission is a no-op."""
+    """Store the reading and resume the workflow.
+
+    Safe to repeat: an identical resubmission resumes the workflow again (in case the first
+    SendTaskSuccess failed after the reading was stored); a different one is refused.
+    """
     assignment = _own(assignment_id, radiologist_id, stores)
+    sfn = sfn or clients.client("stepfunctions")
     if assignment.status == AssignmentStatus.REPORTED:
+        if assignment.submission != submission:
+            raise AssignmentClosed("A different report was already submitted; ask ops to amend it.")
+        _resume(sfn, _token(assignment, kms), assignment)
         return ActionResult(assignment_id=assignment_id, status=assignment.status)
     if assignment.status != AssignmentStatus.ACCEPTED:
         raise AssignmentClosed("Accept the assignment before submitting, or it is no longer yours.")
@@ -304,6 +324,13 @@ def submit_report(
     if missing:
         raise InvalidRequest(f"Answer every question of the patient: {len(missing)} unanswered.")
     token = _token(assignment, kms)
+    # The case moves first, so the workflow never reaches delivery with the case still in review.
+    stores.cases.transition(
+        case.case_id,
+        CaseStatus.IN_REVIEW,
+        CaseStatus.REPORTING,
+        TimelineEntry(at=now(), event="reported", actor=radiologist_id),
+    )
     if not stores.assignments.move(
         assignment_id,
         [AssignmentStatus.ACCEPTED],
@@ -312,15 +339,14 @@ def submit_report(
         reported_at=now().isoformat(),
     ):
         raise AssignmentClosed("This assignment ended before the report arrived.")
-    stores.roster.adjust_load(radiologist_id, -1)
-    outcome = ReviewOutcome(assignment_id=assignment_id, radiologist_id=radiologist_id)
-    (sfn or clients.client("stepfunctions")).send_task_success(
-        taskToken=token, output=outcome.model_dump_json()
-    )
-    stores.cases.transition(
-        case.case_id,
-        CaseStatus.IN_REVIEW,
-        CaseStatus.REPORTING,
-        TimelineEntry(at=now(), event="reported", actor=radiologist_id),
-    )
+    if stores.assignments.release_once(assignment_id):
+        stores.roster.adjust_load(radiologist_id, -1)
+    _resume(sfn, token, assignment)
     return ActionResult(assignment_id=assignment_id, status=AssignmentStatus.REPORTED)
+
+
+def _resume(sfn: Any, token: str, assignment: AssignmentRecord) -> None:
+    outcome = ReviewOutcome(assignment_id=assignment.assignment_id, radiologist_id=assignment.radiologist_id)
+    # The workflow may have moved on already: it resumed with this reading, or it timed out.
+    with suppress(sfn.exceptions.TaskTimedOut, sfn.exceptions.InvalidToken):
+        sfn.send_task_success(taskToken=token, output=outcome.model_dump_json())

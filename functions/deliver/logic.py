@@ -33,27 +33,37 @@ BODY = (
 def deliver(
     result: ReportResult, settings: DeliverSettings, *, cases: CaseStore, ses: Any = None
 ) -> DeliverResult:
-    """Mark the case delivered and e-mail the patient a link to their case page (no health data)."""
+    """Mark the case delivered, then e-mail the patient a link to their case page (no health data).
+
+    Each part is done once: a retry after a crash finishes what is missing (at worst the e-mail
+    goes out twice, never not at all).
+    """
     case = cases.get(result.case_id)
-    if case.status == CaseStatus.DELIVERED and case.delivered_at:
-        return DeliverResult(case_id=case.case_id, delivered_at=case.delivered_at)
-    delivered = now()
-    link = f"{settings.portal_url.rstrip('/')}/cases/{case.case_id}"
-    (ses or clients.client("sesv2")).send_email(
-        FromEmailAddress=settings.sender_email,
-        Destination={"ToAddresses": [case.email]},
-        Content={
-            "Simple": {"Subject": {"Data": SUBJECT}, "Body": {"Text": {"Data": BODY.format(link=link)}}}
-        },
-    )
-    cases.transition(
-        case.case_id,
-        CaseStatus.REPORTING,
-        CaseStatus.DELIVERED,
-        TimelineEntry(at=delivered, event="delivered"),
-        delivered_at=delivered.isoformat(),
-    )
-    return DeliverResult(case_id=case.case_id, delivered_at=delivered)
+    if case.status != CaseStatus.DELIVERED:
+        delivered = now()
+        cases.transition(
+            case.case_id,
+            [CaseStatus.REPORTING, CaseStatus.IN_REVIEW],
+            CaseStatus.DELIVERED,
+            TimelineEntry(at=delivered, event="delivered"),
+            delivered_at=delivered.isoformat(),
+        )
+        case = cases.get(result.case_id)
+    if case.status != CaseStatus.DELIVERED or case.delivered_at is None:
+        raise ReportNotReady(f"The case is {case.status.value}; it cannot be delivered.")
+    if case.notified_at is None:
+        link = f"{settings.portal_url.rstrip('/')}/cases/{case.case_id}"
+        (ses or clients.client("sesv2")).send_email(
+            FromEmailAddress=settings.sender_email,
+            Destination={"ToAddresses": [case.email]},
+            Content={
+                "Simple": {"Subject": {"Data": SUBJECT}, "Body": {"Text": {"Data": BODY.format(link=link)}}}
+            },
+        )
+        cases.update(
+            case.case_id, TimelineEntry(at=now(), event="patient_notified"), notified_at=now().isoformat()
+        )
+    return DeliverResult(case_id=case.case_id, delivered_at=case.delivered_at)
 
 
 def report_link(case: CaseRecord, settings: DeliverSettings, *, s3: Any = None) -> ReportLink:

@@ -6,6 +6,7 @@ import re
 from typing import Any
 from urllib.parse import unquote_plus
 
+from botocore.exceptions import ClientError
 from pydantic import BaseModel
 from secondopinion import clients
 from secondopinion.models import FileRecord
@@ -60,7 +61,8 @@ class S3Source:
 def validate_object(
     obj: UploadedObject, *, files: FileStore, max_size: int, s3: Any = None
 ) -> FileRecord | None:
-    """Judge one uploaded object; None when it is not a declared file or was judged already."""
+    """Judge one uploaded object; None when it is not a declared file, was judged already, or
+    the event is stale (S3 events arrive out of order: only the object's current version counts)."""
     match = KEY_PATTERN.match(obj.key)
     if not match:
         return None
@@ -69,7 +71,17 @@ def validate_object(
         return None
     if declared.version_id is not None and declared.version_id == obj.version_id:
         return None
-    verdict = judge(S3Source(obj, s3 or clients.client("s3")), declared.kind, max_size=max_size)
+    s3 = s3 or clients.client("s3")
+    try:
+        current = s3.head_object(Bucket=obj.bucket, Key=obj.key)
+    except ClientError as error:
+        if error.response["Error"]["Code"] in ("404", "NoSuchKey"):
+            return None  # deleted since the event was sent: nothing left to judge
+        raise
+    if obj.version_id and current.get("VersionId") not in (None, obj.version_id):
+        return None  # a newer upload replaced this one; its own event brings its verdict
+    obj = obj.model_copy(update={"size": int(current["ContentLength"])})
+    verdict = judge(S3Source(obj, s3), declared.kind, max_size=max_size)
     record = declared.model_copy(
         update={
             "verdict": verdict.verdict,

@@ -1,4 +1,4 @@
-"""The whole system, once per test session: the synthesized template deployed into moto, the
+"""The whole system, once for this package (torn down before the next suite runs): the synthesized template deployed into moto, the
 real state machine run by moto's interpreter, the real handlers, the local gateway."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ TIME_SCALE = 14400.0
 """Four hours pass in a second: a standard read window (24 h) lasts 6 s, an expedited one 2 s."""
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSystem]:
     assembly = Path("cdk.out")
     if not (assembly / "manifest.json").exists():

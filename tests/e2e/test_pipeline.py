@@ -58,6 +58,7 @@ def test_a_case_goes_from_request_to_a_downloaded_report(system: LocalSystem, ap
         "reported",
         "report_generated",
         "delivered",
+        "patient_notified",
     ]
 
 

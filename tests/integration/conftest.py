@@ -20,12 +20,8 @@ from moto import mock_aws
 from secondopinion import clients
 from secondopinion.store import RosterStore
 
-from functions.assign import settings as assign_settings
-from functions.deliver import settings as deliver_settings
-from functions.intake import settings as intake_settings
-from functions.report import settings as report_settings
-from functions.validate import settings as validate_settings
 from local import cloud
+from local.adapter import forget_cached_state
 from local.roster import DEMO_ROSTER
 
 from .support import (
@@ -44,57 +40,6 @@ from .support import (
 
 ASSEMBLY = Path("cdk.out")
 MOTO_CONFIG: Any = {"stepfunctions": {"execute_state_machine": False}, "lambda": {"use_docker": False}}
-PER_FUNCTION_VARIABLES = {"POWERTOOLS_SERVICE_NAME"}
-"""Variables whose value differs per function; the shared process takes none of them."""
-SETTINGS_CACHES = (
-    intake_settings.get_settings,
-    validate_settings.get_settings,
-    assign_settings.get_settings,
-    report_settings.get_settings,
-    deliver_settings.get_settings,
-)
-
-
-def _forget_cached_clients_and_settings() -> None:
-    """Clients and settings cached outside this mock (another suite) must not be used inside it."""
-    clients.client.cache_clear()
-    clients.table.cache_clear()
-    for get_settings in SETTINGS_CACHES:
-        get_settings.cache_clear()
-
-
-def _shared_environment(session: boto3.session.Session, function_names: list[str]) -> dict[str, str]:
-    """The union of the functions' variables (as local/system.py's _share_function_environment)."""
-    lam = session.client("lambda", region_name=REGION)
-    merged: dict[str, str] = {}
-    for name in function_names:
-        variables = (
-            lam.get_function_configuration(FunctionName=name).get("Environment", {}).get("Variables", {})
-        )
-        for key, value in variables.items():
-            if key in PER_FUNCTION_VARIABLES:
-                continue
-            assert merged.get(key, value) == value, f"functions disagree on {key}"
-            merged[key] = value
-    return merged
-
-
-def _apply_what_moto_skips(stack: Stack) -> None:
-    """Template properties moto's CloudFormation ignores, applied as CloudFormation would.
-
-    moto 5.2.5 creates the buckets without their VersioningConfiguration (uploads would have no
-    version ids), and skips AWS::SES::EmailIdentity (the sender would be unverified).
-    """
-    s3, ses = stack.client("s3"), stack.client("sesv2")
-    for logical, r in stack.template["Resources"].items():
-        props = r.get("Properties", {})
-        versioning = props.get("VersioningConfiguration", {}).get("Status")
-        if r["Type"] == "AWS::S3::Bucket" and versioning:
-            s3.put_bucket_versioning(
-                Bucket=stack.resources[logical], VersioningConfiguration={"Status": versioning}
-            )
-        if r["Type"] == "AWS::SES::EmailIdentity":
-            ses.create_email_identity(EmailIdentity=props["EmailIdentity"])
 
 
 @pytest.fixture(scope="package", autouse=True)
@@ -120,7 +65,7 @@ def stack() -> Iterator[Stack]:
             "POWERTOOLS_DEV": "false",
         }
     )
-    _forget_cached_clients_and_settings()
+    forget_cached_state()
     try:
         with mock_aws(config=MOTO_CONFIG):
             session = boto3.session.Session(region_name=REGION)
@@ -129,20 +74,18 @@ def stack() -> Iterator[Stack]:
                 # moto names each template type it skips (Cognito, alarms, backups, SES identity).
                 warnings.filterwarnings("ignore", message="Tried to parse AWS::")
                 resources = cloud.deploy(assembly, session)
-            functions = [
-                resources[logical]
-                for logical, r in assembly.template["Resources"].items()
-                if r["Type"] == "AWS::Lambda::Function"
-            ]
-            deployed = Stack(session, assembly.template, resources, _shared_environment(session, functions))
-            _apply_what_moto_skips(deployed)
+            functions = list(cloud.function_names(assembly.template, resources).values())
+            deployed = Stack(
+                session, assembly.template, resources, cloud.function_environment(session, functions)
+            )
+            cloud.apply_what_moto_skips(session, assembly.template, resources)
             os.environ.update(deployed.environment)
             roster = RosterStore(deployed.environment["ROSTER_TABLE"])
             for radiologist in DEMO_ROSTER:
                 roster.put(radiologist)
             yield deployed
     finally:
-        _forget_cached_clients_and_settings()
+        forget_cached_state()
         os.environ.clear()
         os.environ.update(saved)
 

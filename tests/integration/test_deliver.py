@@ -190,13 +190,6 @@ def test_the_report_link_after_the_delivery_period_is_404(
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: submit_report calls SendTaskSuccess before it moves the case to 'reporting', and deliver "
-    "ignores a failed reporting->delivered transition: a workflow that gets there first (or a crash of "
-    "the report route after SendTaskSuccess) e-mails the patient that the report is ready, succeeds, "
-    "and leaves a case whose report link answers 409 for ever.",
-)
 def test_a_workflow_that_outruns_the_report_route_still_delivers_the_case(
     offered: Callable[..., Offer], step_functions: RecordingStepFunctions
 ) -> None:

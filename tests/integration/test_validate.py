@@ -116,34 +116,45 @@ def test_an_object_that_is_not_a_declared_file_is_ignored(
     assert stack.items("FILES_TABLE", case[0]) == []
 
 
-def test_a_batch_reports_only_the_record_that_could_not_be_read_as_failed(
+def test_a_batch_reports_only_the_record_that_could_not_be_processed_as_failed(
     stack: Stack, uploads: Uploads, case: tuple[str, str]
 ) -> None:
-    # Given a batch of two notifications: one for a stored CT slice, one for an object that is gone
+    # Given a batch of two notifications: one for a stored CT slice, one whose body is mangled
     stored = uploads.declare_one(*case, len(ct_small()))
     put = uploads.put(stored, ct_small())
-    gone = uploads.declare_one(*case, len(ct_small()))
     event = sqs_event(
         stack.upload_queue_arn,
         s3_created_event(uploads.bucket, stored, len(ct_small()), put["VersionId"], put["ETag"]),
-        s3_created_event(uploads.bucket, gone, len(ct_small()), "missing-version", put["ETag"]),
+        {"placeholder": True},
     )
+    event["Records"][1]["body"] = "{not json"
 
     # When the validate function processes the batch
     result = invoke("validate", event)
 
-    # Then only the unreadable record goes back to the queue; the other is judged
+    # Then only the broken record goes back to the queue (and, after retries, to the DLQ)
     assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]}
     assert _file(stack, stored)["verdict"] == "accepted"
+
+
+def test_an_event_for_an_object_deleted_since_is_skipped_and_the_file_stays_pending(
+    stack: Stack, uploads: Uploads, case: tuple[str, str]
+) -> None:
+    # Given a notification for a declared file whose object is no longer in the bucket
+    gone = uploads.declare_one(*case, len(ct_small()))
+    event = sqs_event(
+        stack.upload_queue_arn,
+        s3_created_event(uploads.bucket, gone, len(ct_small()), "missing-version", '"etag"'),
+    )
+
+    # When the validate function processes it
+    result = invoke("validate", event)
+
+    # Then retrying could not help: nothing fails, and the file waits for a new upload
+    assert result == {"batchItemFailures": []}
     assert _file(stack, gone)["verdict"] == "pending"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: validate_object stores the verdict of whichever version's event arrives last; a late "
-    "(re-ordered) event for an overwritten version replaces the verdict of the object now stored. "
-    "DOMAIN.md: S3 events are at-least-once and re-ordering happens.",
-)
 def test_a_late_event_for_an_older_version_does_not_replace_the_current_verdict(
     stack: Stack, uploads: Uploads, case: tuple[str, str]
 ) -> None:

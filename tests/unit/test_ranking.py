@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from functions.assign.logic import rank
 from secondopinion.models import Language, Radiologist, Subspecialty
+
+from functions.assign.logic import rank
 
 
 def _rad(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from secondopinion.models import DicomFacts, Subspecialty
 
 from functions.assign.routing import route, route_one
-from secondopinion.models import DicomFacts, Subspecialty
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from secondopinion import auth
 from secondopinion.errors import Forbidden, Unauthorized
 from secondopinion.settings import BaseFunctionSettings

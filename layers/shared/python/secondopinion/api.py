@@ -24,10 +24,13 @@ def error_response(status: int, code: str, message: str) -> Response[Any]:
 
 
 def _describe(errors: Sequence[Any]) -> str:
+    """Field and rule of each problem. A custom validator's text (e-mail syntax, for one) can
+    quote the rejected value, so those get a fixed wording."""
     parts = []
     for error in errors[:10]:
         where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body",))
-        parts.append(f"{where or 'request'}: {error.get('msg', 'invalid')}")
+        rule = "is not valid" if error.get("type") == "value_error" else error.get("msg", "is not valid")
+        parts.append(f"{where or 'request'}: {rule}")
     return "; ".join(parts)
 
 

@@ -201,6 +201,7 @@ class CaseRecord(Contract):
     report_key: str | None = None
     verification_code: str | None = None
     delivered_at: datetime | None = None
+    notified_at: datetime | None = None
     escalated: bool = False
     problems: list[str] = Field(default_factory=list)
     timeline: list[TimelineEntry] = Field(default_factory=list)
@@ -271,6 +272,8 @@ class AssignmentRecord(Contract):
     decline_reason: str | None = None
     submission: ReportSubmission | None = None
     reported_at: datetime | None = None
+    released: bool = False
+    """The radiologist's slot was given back (on report, or by the workflow after a miss)."""
 
 
 # --- Radiologist API ---------------------------------------------------------------------------

@@ -72,26 +72,28 @@ class CaseStore:
         )
 
     def transition(
-        self, case_id: str, expected: CaseStatus, new: CaseStatus, event: TimelineEntry, **fields: Any
+        self,
+        case_id: str,
+        expected: CaseStatus | Iterable[CaseStatus],
+        new: CaseStatus,
+        event: TimelineEntry,
+        **fields: Any,
     ) -> bool:
-        """Move from `expected` to `new` status atomically; False if the case was not in `expected`."""
+        """Move from one of the `expected` statuses to `new` atomically; False if it was in none."""
+        allowed = [expected] if isinstance(expected, CaseStatus) else list(expected)
+        names = {"#s": "status", "#tl": "timeline"}
+        values: dict[str, Any] = {":new": new.value, ":ev": [event.model_dump(mode="json")], ":empty": []}
+        values.update({f":e{i}": s.value for i, s in enumerate(allowed)})
+        sets = ["#s = :new", "#tl = list_append(if_not_exists(#tl, :empty), :ev)"]
+        for i, (name, value) in enumerate(fields.items()):
+            names[f"#f{i}"] = name
+            values[f":v{i}"] = value
+            sets.append(f"#f{i} = :v{i}")
         try:
-            names = {"#s": "status", "#tl": "timeline"}
-            values = {
-                ":new": new.value,
-                ":expected": expected.value,
-                ":ev": [event.model_dump(mode="json")],
-                ":empty": [],
-            }
-            sets = ["#s = :new", "#tl = list_append(if_not_exists(#tl, :empty), :ev)"]
-            for i, (name, value) in enumerate(fields.items()):
-                names[f"#f{i}"] = name
-                values[f":v{i}"] = value
-                sets.append(f"#f{i} = :v{i}")
             self.table.update_item(
                 Key={"case_id": case_id},
                 UpdateExpression="SET " + ", ".join(sets),
-                ConditionExpression="#s = :expected",
+                ConditionExpression="#s IN (" + ", ".join(f":e{i}" for i in range(len(allowed))) + ")",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
             )
@@ -150,10 +152,40 @@ class AssignmentStore:
         self.table.put_item(Item=_item(assignment), ConditionExpression=Attr("assignment_id").not_exists())
 
     def get(self, assignment_id: str) -> AssignmentRecord:
-        item = self.table.get_item(Key={"assignment_id": assignment_id}, ConsistentRead=True).get("Item")
-        if not item:
+        found = self.find(assignment_id)
+        if found is None:
             raise AssignmentNotFound()
-        return AssignmentRecord.model_validate(item)
+        return found
+
+    def find(self, assignment_id: str) -> AssignmentRecord | None:
+        item = self.table.get_item(Key={"assignment_id": assignment_id}, ConsistentRead=True).get("Item")
+        return AssignmentRecord.model_validate(item) if item else None
+
+    def create_once(self, assignment: AssignmentRecord) -> bool:
+        """Write a new assignment; False if one with this id exists already."""
+        try:
+            self.create(assignment)
+        except ClientError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True
+
+    def release_once(self, assignment_id: str) -> bool:
+        """Mark the radiologist's slot as given back; True only for the first call."""
+        try:
+            self.table.update_item(
+                Key={"assignment_id": assignment_id},
+                UpdateExpression="SET released = :t",
+                ConditionExpression="attribute_exists(assignment_id) AND "
+                "(attribute_not_exists(released) OR released = :f)",
+                ExpressionAttributeValues={":t": True, ":f": False},
+            )
+        except ClientError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True
 
     def set_token(self, assignment_id: str, ciphertext: str) -> None:
         self.table.update_item(
