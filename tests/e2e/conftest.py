@@ -1,5 +1,6 @@
-"""The whole system, once for this package (torn down before the next suite runs): the synthesized template deployed into moto, the
-real state machine run by moto's interpreter, the real handlers, the local gateway."""
+"""The whole system, once for this package (torn down before the next suite runs): the
+synthesized template deployed into moto, the real state machine run by moto's interpreter, the
+real handlers, the local gateway."""
 
 from __future__ import annotations
 
