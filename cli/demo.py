@@ -15,7 +15,7 @@ from local.system import LocalSystem
 from .client import Api, wait_for
 
 TIME_SCALE = 3600.0  # an SLA hour passes in a second
-STUDY = ("CT_small.dcm", "MR_small.dcm")
+STUDY = ("CT_small.dcm",)
 
 
 def _step(started: float, text: str) -> None:
@@ -93,7 +93,7 @@ def run(assembly: Path, out: Path) -> int:
         view = wait_for(lambda: _ready(api, assignment_id, staff), "the assignment", 30)
         _step(
             started,
-            f"radiologist opens the case: {len(view['studies'])} study, {len(view['files'])} files, "
+            f"radiologist opens the case: {len(view['studies'])} study, {len(view['files'])} file(s), "
             f"{len(view['questions'])} questions",
         )
         api.call("POST", f"/assignments/{assignment_id}/accept", staff)
@@ -122,11 +122,7 @@ def run(assembly: Path, out: Path) -> int:
         )
         _step(started, "radiologist submitted the structured report")
 
-        case = wait_for(
-            lambda: (c := api.call("GET", f"/cases/{case_id}", token)) and c["status"] == "delivered" and c,
-            "delivery",
-            60,
-        )
+        case = wait_for(lambda: _notified(api.call("GET", f"/cases/{case_id}", token)), "delivery", 60)
         link = api.call("GET", f"/cases/{case_id}/report", token)
         pdf = requests.get(link["download_url"], timeout=30)
         pdf.raise_for_status()
@@ -142,6 +138,12 @@ def run(assembly: Path, out: Path) -> int:
         return 0
     finally:
         system.stop()
+
+
+def _notified(case: dict[str, Any]) -> dict[str, Any] | None:
+    """The case once it is delivered and the patient has been e-mailed."""
+    events = {e["event"] for e in case["timeline"]}
+    return case if case["status"] == "delivered" and "patient_notified" in events else None
 
 
 def _ready(api: Api, assignment_id: str, staff: str) -> dict[str, Any] | None:

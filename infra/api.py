@@ -34,6 +34,10 @@ ROUTES = (
     Route("GET", "/cases/{case_id}", "intake", staff=False),
     Route("POST", "/cases/{case_id}/files", "intake", staff=False),
     Route("POST", "/cases/{case_id}/submit", "intake", staff=False),
+    Route("DELETE", "/cases/{case_id}/files/{file_id}", "intake", staff=False),
+    Route("POST", "/cases/{case_id}/files/{file_id}/parts", "intake", staff=False),
+    Route("POST", "/cases/{case_id}/files/{file_id}/complete", "intake", staff=False),
+    Route("POST", "/cases/{case_id}/files/{file_id}/abort", "intake", staff=False),
     Route("GET", "/cases/{case_id}/report", "deliver", staff=False),
     Route("GET", "/ops/cases", "intake", staff=True),
     Route("GET", "/openapi.json", "intake", staff=False),
@@ -100,7 +104,7 @@ class Api(Construct):
             ),
             default_cors_preflight_options=apigw.CorsOptions(
                 allow_origins=config.allowed_origins,
-                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
                 allow_headers=["Authorization", "Content-Type"],
             ),
         )

@@ -22,6 +22,10 @@ PATIENT_ROUTES = [
     "Api/Rest/Default/cases/{case_id}/GET",
     "Api/Rest/Default/cases/{case_id}/files/POST",
     "Api/Rest/Default/cases/{case_id}/submit/POST",
+    "Api/Rest/Default/cases/{case_id}/files/{file_id}/DELETE",
+    "Api/Rest/Default/cases/{case_id}/files/{file_id}/parts/POST",
+    "Api/Rest/Default/cases/{case_id}/files/{file_id}/complete/POST",
+    "Api/Rest/Default/cases/{case_id}/files/{file_id}/abort/POST",
     "Api/Rest/Default/cases/{case_id}/report/GET",
     "Api/Rest/Default/openapi.json/GET",
 ]

@@ -50,11 +50,14 @@ class SecondOpinionStack(Stack):
         storage.cases.grant_read_write_data(fn["intake"])
         storage.files.grant_read_write_data(fn["intake"])
         storage.uploads.grant_put(fn["intake"], "cases/*")
+        storage.uploads.grant_delete(fn["intake"], "cases/*")
         workflow.state_machine.grant_start_execution(fn["intake"])
 
         # validate: judges uploads from the queue
         storage.files.grant_read_write_data(fn["validate"])
         storage.uploads.grant_read(fn["validate"], "cases/*")
+        storage.uploads.grant_put(fn["validate"], "cases/*")  # rewrites accepted objects' preamble
+        storage.cases.grant_read_data(fn["validate"])  # the case's identity salt
         fn["validate"].add_event_source(
             sources.SqsEventSource(storage.upload_events, batch_size=10, report_batch_item_failures=True)
         )

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import defaultdict
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from secondopinion import clients, crypto
+from secondopinion import clients, crypto, studies
 from secondopinion.clock import now
 from secondopinion.errors import AssignmentClosed, AssignmentNotFound, InvalidRequest, NoRadiologistAvailable
 from secondopinion.models import (
@@ -24,7 +23,6 @@ from secondopinion.models import (
     CaseStatus,
     ContentKind,
     EscalateRequest,
-    FileRecord,
     OfferRequest,
     Radiologist,
     ReleaseRequest,
@@ -32,7 +30,6 @@ from secondopinion.models import (
     ReportSubmission,
     ReviewOutcome,
     StudyFile,
-    StudySummary,
     Subspecialty,
     TimelineEntry,
     WorklistItem,
@@ -202,25 +199,6 @@ def worklist(radiologist_id: str, *, stores: Stores) -> list[WorklistItem]:
     return sorted(items, key=lambda i: i.due_at)
 
 
-def _studies(files: list[FileRecord]) -> list[StudySummary]:
-    by_study: dict[str, list[FileRecord]] = defaultdict(list)
-    for f in files:
-        if f.facts.study_instance_uid and f.content in (ContentKind.IMAGE, ContentKind.SECONDARY):
-            by_study[f.facts.study_instance_uid].append(f)
-    return [
-        StudySummary(
-            study_instance_uid=uid,
-            modality=group[0].facts.modality,
-            body_part=group[0].facts.body_part,
-            description=group[0].facts.study_description,
-            study_date=group[0].facts.study_date,
-            series_count=len({f.facts.series_instance_uid for f in group}),
-            instance_count=len(group),
-        )
-        for uid, group in sorted(by_study.items(), key=lambda kv: kv[1][0].facts.study_date or "")
-    ]
-
-
 def view(
     assignment_id: str, radiologist_id: str, settings: AssignSettings, *, stores: Stores, s3: Any = None
 ) -> AssignmentView:
@@ -253,7 +231,7 @@ def view(
         symptoms=case.symptoms,
         questions=case.questions,
         clinical_history=case.clinical_history,
-        studies=_studies(files),
+        studies=studies.group(files),
         files=links,
     )
 

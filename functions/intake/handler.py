@@ -15,9 +15,14 @@ from secondopinion.models import (
     CaseRequest,
     CaseStatus,
     CaseView,
+    CompleteRequest,
     FilesDeclared,
     FilesRequest,
+    FileStatus,
     OpsCase,
+    PartsIssued,
+    PartsRequest,
+    SubmitRequest,
 )
 from secondopinion.store import CaseStore, FileStore
 
@@ -53,9 +58,31 @@ def declare_files(case_id: str, request: FilesRequest) -> FilesDeclared:
 
 
 @app.post("/cases/<case_id>/submit")
-def submit_case(case_id: str) -> CaseView:
+def submit_case(case_id: str, request: SubmitRequest | None = None) -> CaseView:
     cases, files = _stores()
-    return logic.submit_case(_patient_case(case_id), get_settings(), cases=cases, files=files)
+    return logic.submit_case(
+        _patient_case(case_id), request or SubmitRequest(), get_settings(), cases=cases, files=files
+    )
+
+
+@app.post("/cases/<case_id>/files/<file_id>/parts")
+def part_urls(case_id: str, file_id: str, request: PartsRequest) -> PartsIssued:
+    return logic.part_urls(_patient_case(case_id), file_id, request, get_settings(), files=_stores()[1])
+
+
+@app.post("/cases/<case_id>/files/<file_id>/complete")
+def complete_upload(case_id: str, file_id: str, request: CompleteRequest) -> FileStatus:
+    return logic.complete_upload(_patient_case(case_id), file_id, request, get_settings(), files=_stores()[1])
+
+
+@app.post("/cases/<case_id>/files/<file_id>/abort", status_code=204)
+def abort_upload(case_id: str, file_id: str) -> None:
+    logic.abort_upload(_patient_case(case_id), file_id, get_settings(), files=_stores()[1])
+
+
+@app.delete("/cases/<case_id>/files/<file_id>", status_code=204)
+def remove_file(case_id: str, file_id: str) -> None:
+    logic.remove_file(_patient_case(case_id), file_id, get_settings(), files=_stores()[1])
 
 
 @app.get("/cases/<case_id>")

@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from contextlib import suppress
 from datetime import timedelta
 from typing import Any
 
-from secondopinion import auth, clients
+from botocore.exceptions import ClientError
+from secondopinion import auth, clients, studies
 from secondopinion.clock import now
-from secondopinion.errors import CaseNotReady, InvalidRequest
+from secondopinion.errors import CaseNotReady, FileNotFound, InvalidRequest
 from secondopinion.models import (
     CaseCreated,
     CaseRecord,
     CaseRequest,
     CaseStatus,
     CaseView,
+    CompleteRequest,
     ContentKind,
     FileKind,
     FileRecord,
     FilesDeclared,
     FilesRequest,
     FileStatus,
+    MultipartPlan,
     OpsCase,
+    PartsIssued,
+    PartsRequest,
+    PartUrl,
+    SubmitRequest,
     Tier,
     TimelineEntry,
     UploadInstruction,
@@ -49,6 +57,7 @@ def create_case(request: CaseRequest, *, cases: CaseStore) -> CaseCreated:
         token_hash=auth.hash_token(token),
         status=CaseStatus.AWAITING_UPLOAD,
         created_at=now(),
+        identity_salt=secrets.token_hex(16),
         timeline=[TimelineEntry(at=now(), event="case_created", actor="patient")],
         **request.model_dump(exclude={"consent"}),
     )
@@ -64,9 +73,9 @@ def declare_files(
     files: FileStore,
     s3: Any = None,
 ) -> FilesDeclared:
-    """Record the files the patient is about to upload and mint one presigned POST per file."""
-    if case.status not in (CaseStatus.AWAITING_UPLOAD, CaseStatus.RETURNED):
-        raise CaseNotReady("This case has been submitted; files can no longer be added.")
+    """Record the files the patient is about to upload and say how to send each: a presigned POST
+    whose policy pins key, size, type and encryption, or a multipart upload for a large file."""
+    _require_open(case)
     existing = files.for_case(case.case_id)
     if len(existing) + len(request.files) > settings.max_files_per_case:
         raise InvalidRequest(f"A case can hold at most {settings.max_files_per_case} files.")
@@ -80,46 +89,192 @@ def declare_files(
     records, uploads = [], []
     expires_at = now() + timedelta(seconds=settings.upload_expiry_seconds)
     for declared in request.files:
-        file_id = uuid.uuid4().hex
-        key = f"cases/{case.case_id}/files/{file_id}"
+        # The key is ours: the patient's file name is data, never part of a path.
+        record = FileRecord(
+            case_id=case.case_id,
+            file_id=uuid.uuid4().hex,
+            name=declared.name,
+            size=declared.size,
+            kind=declared.kind,
+            key="",
+        )
+        record.key = f"cases/{case.case_id}/files/{record.file_id}"
         content_type = CONTENT_TYPES.get(declared.kind, DEFAULT_CONTENT_TYPE)
-        post = s3.generate_presigned_post(
-            Bucket=settings.uploads_bucket,
-            Key=key,
-            Fields={
-                "Content-Type": content_type,
-                "x-amz-server-side-encryption": "aws:kms",
-                "x-amz-server-side-encryption-aws-kms-key-id": settings.kms_key_id,
-            },
-            Conditions=[
-                {"Content-Type": content_type},
-                {"x-amz-server-side-encryption": "aws:kms"},
-                {"x-amz-server-side-encryption-aws-kms-key-id": settings.kms_key_id},
-                ["content-length-range", declared.size, declared.size],
-            ],
-            ExpiresIn=settings.upload_expiry_seconds,
-        )
-        records.append(
-            FileRecord(
-                case_id=case.case_id,
-                file_id=file_id,
-                name=declared.name,
-                size=declared.size,
-                kind=declared.kind,
-                key=key,
+        if declared.size > settings.multipart_threshold_bytes:
+            started = s3.create_multipart_upload(
+                Bucket=settings.uploads_bucket,
+                Key=record.key,
+                ContentType=content_type,
+                ServerSideEncryption="aws:kms",
+                SSEKMSKeyId=settings.kms_key_id,
             )
-        )
-        uploads.append(
-            UploadInstruction(
-                file_id=file_id,
+            record.upload_id = started["UploadId"]
+            part_size = _part_size(declared.size, settings.min_part_bytes)
+            instruction = UploadInstruction(
+                file_id=record.file_id,
                 name=declared.name,
+                method="multipart",
+                expires_at=expires_at,
+                multipart=MultipartPlan(
+                    upload_id=record.upload_id, part_size=part_size, part_count=-(-declared.size // part_size)
+                ),
+            )
+        else:
+            post = s3.generate_presigned_post(
+                Bucket=settings.uploads_bucket,
+                Key=record.key,
+                Fields={
+                    "Content-Type": content_type,
+                    "x-amz-server-side-encryption": "aws:kms",
+                    "x-amz-server-side-encryption-aws-kms-key-id": settings.kms_key_id,
+                },
+                Conditions=[
+                    {"Content-Type": content_type},
+                    {"x-amz-server-side-encryption": "aws:kms"},
+                    {"x-amz-server-side-encryption-aws-kms-key-id": settings.kms_key_id},
+                    ["content-length-range", declared.size, declared.size],
+                ],
+                ExpiresIn=settings.upload_expiry_seconds,
+            )
+            instruction = UploadInstruction(
+                file_id=record.file_id,
+                name=declared.name,
+                method="post",
                 url=post["url"],
                 fields=post["fields"],
                 expires_at=expires_at,
             )
-        )
+        records.append(record)
+        uploads.append(instruction)
     files.put_many(records)
     return FilesDeclared(uploads=uploads)
+
+
+MAX_PARTS = 10_000
+MIB = 1024**2
+
+
+def _part_size(size: int, minimum: int) -> int:
+    """Whole MiB, at least `minimum`, small enough that the file fits in S3's 10,000 parts."""
+    needed = -(-size // MAX_PARTS)
+    return max(minimum, -(-needed // MIB) * MIB)
+
+
+def _require_open(case: CaseRecord) -> None:
+    if case.status not in (CaseStatus.AWAITING_UPLOAD, CaseStatus.RETURNED):
+        raise CaseNotReady("This case has been submitted; its files can no longer change.")
+
+
+def _multipart_file(case: CaseRecord, file_id: str, files: FileStore) -> FileRecord:
+    _require_open(case)
+    record = files.get(case.case_id, file_id)
+    if record is None:
+        raise FileNotFound()
+    if record.upload_id is None:
+        raise InvalidRequest("This file has no open multipart upload; declare it again to upload it.")
+    return record
+
+
+def part_urls(
+    case: CaseRecord,
+    file_id: str,
+    request: PartsRequest,
+    settings: IntakeSettings,
+    *,
+    files: FileStore,
+    s3: Any = None,
+) -> PartsIssued:
+    """Presigned PUT URLs for some parts of a multipart upload, minted when the browser needs them."""
+    record = _multipart_file(case, file_id, files)
+    part_count = -(-record.size // _part_size(record.size, settings.min_part_bytes))
+    beyond = [n for n in request.part_numbers if n > part_count]
+    if beyond:
+        raise InvalidRequest(f"This file has {part_count} parts; part {beyond[0]} does not exist.")
+    s3 = s3 or clients.client("s3")
+    return PartsIssued(
+        parts=[
+            PartUrl(
+                part_number=n,
+                url=s3.generate_presigned_url(
+                    "upload_part",
+                    Params={
+                        "Bucket": settings.uploads_bucket,
+                        "Key": record.key,
+                        "UploadId": record.upload_id,
+                        "PartNumber": n,
+                    },
+                    ExpiresIn=settings.upload_expiry_seconds,
+                ),
+            )
+            for n in sorted(set(request.part_numbers))
+        ],
+        expires_at=now() + timedelta(seconds=settings.upload_expiry_seconds),
+    )
+
+
+def complete_upload(
+    case: CaseRecord,
+    file_id: str,
+    request: CompleteRequest,
+    settings: IntakeSettings,
+    *,
+    files: FileStore,
+    s3: Any = None,
+) -> FileStatus:
+    """Join the uploaded parts into the object; validation then judges it like any upload."""
+    record = _multipart_file(case, file_id, files)
+    s3 = s3 or clients.client("s3")
+    try:
+        s3.complete_multipart_upload(
+            Bucket=settings.uploads_bucket,
+            Key=record.key,
+            UploadId=record.upload_id,
+            MultipartUpload={
+                "Parts": [
+                    {"PartNumber": p.part_number, "ETag": p.etag}
+                    for p in sorted(request.parts, key=lambda p: p.part_number)
+                ]
+            },
+        )
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        if code in ("InvalidPart", "InvalidPartOrder", "EntityTooSmall", "NoSuchUpload"):
+            raise InvalidRequest(
+                f"The upload could not be completed ({code}): send every part again, then complete."
+            ) from None
+        raise
+    files.update(case.case_id, file_id, upload_id=None)
+    return _status(record.model_copy(update={"upload_id": None}))
+
+
+def abort_upload(
+    case: CaseRecord, file_id: str, settings: IntakeSettings, *, files: FileStore, s3: Any = None
+) -> None:
+    """Give up a multipart upload: S3 drops its parts and the file is no longer declared."""
+    record = _multipart_file(case, file_id, files)
+    with suppress((s3 or clients.client("s3")).exceptions.NoSuchUpload):
+        (s3 or clients.client("s3")).abort_multipart_upload(
+            Bucket=settings.uploads_bucket, Key=record.key, UploadId=record.upload_id
+        )
+    files.delete(case.case_id, file_id)
+
+
+def remove_file(
+    case: CaseRecord, file_id: str, settings: IntakeSettings, *, files: FileStore, s3: Any = None
+) -> None:
+    """Take a file out of the case before it is submitted (e.g. another person's scan)."""
+    _require_open(case)
+    record = files.get(case.case_id, file_id)
+    if record is None:
+        raise FileNotFound()
+    s3 = s3 or clients.client("s3")
+    if record.upload_id:
+        with suppress(s3.exceptions.NoSuchUpload):
+            s3.abort_multipart_upload(
+                Bucket=settings.uploads_bucket, Key=record.key, UploadId=record.upload_id
+            )
+    s3.delete_object(Bucket=settings.uploads_bucket, Key=record.key)
+    files.delete(case.case_id, file_id)
 
 
 def _problems(records: list[FileRecord]) -> list[str]:
@@ -149,7 +304,13 @@ def workflow_input(case: CaseRecord, settings: IntakeSettings) -> WorkflowInput:
 
 
 def submit_case(
-    case: CaseRecord, settings: IntakeSettings, *, cases: CaseStore, files: FileStore, sfn: Any = None
+    case: CaseRecord,
+    request: SubmitRequest,
+    settings: IntakeSettings,
+    *,
+    cases: CaseStore,
+    files: FileStore,
+    sfn: Any = None,
 ) -> CaseView:
     """Start the review once every declared file is judged and a diagnostic study is present.
 
@@ -165,6 +326,13 @@ def submit_case(
             raise CaseNotReady(
                 f"{len(pending)} of {len(records)} files have not arrived or are still being checked. "
                 "Finish the upload, wait a moment and submit again."
+            )
+        people = studies.people(records)
+        if people > 1 and not request.confirm_different_people:
+            raise CaseNotReady(
+                f"Your files name {people} different people. If they are all yours (a changed name, "
+                "another hospital's patient number), confirm it and submit again; otherwise remove "
+                "the other person's files."
             )
         problems = _problems(records)
         if not any(f.content == ContentKind.IMAGE for f in records):
@@ -203,25 +371,29 @@ def _start_review(case: CaseRecord, settings: IntakeSettings, sfn: Any) -> None:
         )
 
 
+def _status(f: FileRecord) -> FileStatus:
+    return FileStatus(
+        file_id=f.file_id,
+        name=f.name,
+        kind=f.kind,
+        verdict=f.verdict,
+        content=f.content,
+        reason=f.reason,
+        message=f.message,
+    )
+
+
 def view(case: CaseRecord, *, files: FileStore) -> CaseView:
+    records = files.for_case(case.case_id)
     return CaseView(
         case_id=case.case_id,
         status=case.status,
         tier=case.tier,
         language=case.language,
         deadline=case.deadline,
-        files=[
-            FileStatus(
-                file_id=f.file_id,
-                name=f.name,
-                kind=f.kind,
-                verdict=f.verdict,
-                content=f.content,
-                reason=f.reason,
-                message=f.message,
-            )
-            for f in files.for_case(case.case_id)
-        ],
+        files=[_status(f) for f in records],
+        studies=studies.group(records),
+        people=studies.people(records),
         timeline=case.timeline,
         problems=case.problems,
     )

@@ -22,6 +22,9 @@ class IntakeSettings(BaseFunctionSettings):
     max_files_per_case: int = 5000
     max_case_bytes: int = 20 * 1024**3
     max_file_bytes: int = 5 * 1024**3
+    multipart_threshold_bytes: int = 100 * 1024**2
+    """Files above this size go up as a multipart upload (parts on demand, retried one by one)."""
+    min_part_bytes: int = 16 * 1024**2
 
 
 @cache

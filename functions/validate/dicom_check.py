@@ -10,6 +10,8 @@ into a "dataset".
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import struct
 import warnings
 from dataclasses import dataclass
@@ -196,18 +198,26 @@ def zeroed_preamble(head: bytes) -> bytes:
     return bytes(128) + b"DICM"
 
 
-def judge(source: ByteSource, declared: FileKind, *, max_size: int = 20 * 1024**3) -> FileVerdict:
+def judge(
+    source: ByteSource,
+    declared: FileKind,
+    *,
+    max_size: int = 20 * 1024**3,
+    identity_salt: bytes | None = None,
+) -> FileVerdict:
     """Judge one uploaded object, reading as few of its bytes as needed.
 
     Never raises on the object's content (errors reading the source itself propagate). The verdict's
-    `bytes_read` is the sum of the ranged reads made from `source`.
+    `bytes_read` is the sum of the ranged reads made from `source`. With `identity_salt` (the case's
+    own), the facts carry `patient_key`: a keyed digest of the patient's identifying elements, so
+    files of different people in one case can be told apart without storing who they are.
     """
     reader = _Reader(source)
     # pydicom warns about odd values by quoting them; nothing from a file may reach a log.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            verdict = _judge(reader, declared, max_size)
+            verdict = _judge(reader, declared, max_size, identity_salt)
         except _Rejection as rejection:
             verdict = FileVerdict(
                 verdict=Verdict.REJECTED,
@@ -303,7 +313,7 @@ class _Unreadable(Exception):
         self.at_end = at_end
 
 
-def _judge(reader: _Reader, declared: FileKind, max_size: int) -> FileVerdict:
+def _judge(reader: _Reader, declared: FileKind, max_size: int, salt: bytes | None) -> FileVerdict:
     if reader.size == 0:
         raise _Rejection(EMPTY)
     if reader.size > max_size:
@@ -311,7 +321,7 @@ def _judge(reader: _Reader, declared: FileKind, max_size: int) -> FileVerdict:
     head = reader.head(min(HEAD_BYTES, reader.size))
     if head[128:132] != b"DICM":
         return _judge_not_dicom(reader, head, declared)
-    return _judge_dicom(reader, head)
+    return _judge_dicom(reader, head, salt)
 
 
 def _judge_not_dicom(reader: _Reader, head: bytes, declared: FileKind) -> FileVerdict:
@@ -326,7 +336,7 @@ def _judge_not_dicom(reader: _Reader, head: bytes, declared: FileKind) -> FileVe
     return FileVerdict(verdict=Verdict.ACCEPTED, content=content)
 
 
-def _judge_dicom(reader: _Reader, head: bytes) -> FileVerdict:
+def _judge_dicom(reader: _Reader, head: bytes, salt: bytes | None) -> FileVerdict:
     _check_file_meta_length(head, reader.size)
     head, header = _read_header(reader, head)
     dataset = header.dataset
@@ -334,7 +344,7 @@ def _judge_dicom(reader: _Reader, head: bytes) -> FileVerdict:
     if sop_class is None:
         raise _Rejection(CORRUPT_HEADER)
     family = _family(sop_class)
-    facts = _facts(dataset, sop_class)
+    facts = _facts(dataset, sop_class, salt)
     if family is _Family.DIRECTORY:
         return FileVerdict(
             verdict=Verdict.SKIPPED,
@@ -348,7 +358,7 @@ def _judge_dicom(reader: _Reader, head: bytes) -> FileVerdict:
     if family in _REPORT_CONTENT:
         report = _check_report(reader, head, _REPORT_CONTENT[family])
         return FileVerdict(
-            verdict=Verdict.ACCEPTED, content=ContentKind.REPORT, facts=_facts(report, sop_class)
+            verdict=Verdict.ACCEPTED, content=ContentKind.REPORT, facts=_facts(report, sop_class, salt)
         )
     if facts.transfer_syntax == DeflatedExplicitVRLittleEndian:
         _check_deflated_image(head)  # the header loop read it whole: deflate hides all offsets
@@ -579,9 +589,10 @@ def _is_secondary(family: _Family, dataset: Dataset) -> bool:
     return image_type[:2] == ["DERIVED", "SECONDARY"] and any("SCREEN" in value for value in image_type[2:])
 
 
-def _facts(dataset: Dataset, sop_class: str) -> DicomFacts:
+def _facts(dataset: Dataset, sop_class: str, salt: bytes | None = None) -> DicomFacts:
     """What the header says about the study, and nothing that identifies the patient."""
     return DicomFacts(
+        patient_key=_patient_key(dataset, salt) if salt else None,
         sop_class_uid=sop_class,
         modality=_text(dataset, "Modality"),
         body_part=_text(dataset, "BodyPartExamined"),
@@ -592,6 +603,15 @@ def _facts(dataset: Dataset, sop_class: str) -> DicomFacts:
         series_description=_text(dataset, "SeriesDescription"),
         transfer_syntax=_text(_file_meta(dataset), "TransferSyntaxUID"),
     )
+
+
+def _patient_key(dataset: Dataset, salt: bytes) -> str | None:
+    """HMAC of ID, name and birth date, normalised; None when the header names nobody."""
+    parts = [_text(dataset, k) or "" for k in ("PatientID", "PatientName", "PatientBirthDate")]
+    if not any(parts):
+        return None
+    normalised = "|".join(" ".join(p.upper().replace("^", " ").split()) for p in parts)
+    return hmac.new(salt, normalised.encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def _text(dataset: Dataset | None, keyword: str) -> str | None:

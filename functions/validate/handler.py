@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from secondopinion import observability
-from secondopinion.store import FileStore
+from secondopinion.store import CaseStore, FileStore
 
 from .logic import UploadedObject, validate_object
 from .settings import get_settings
@@ -28,7 +28,13 @@ def _record(record: SQSRecord) -> None:
     body = json.loads(record.body)
     for s3_record in body.get("Records", []):  # an s3:TestEvent has none
         obj = UploadedObject.from_s3_record(s3_record)
-        judged = validate_object(obj, files=FileStore(settings.files_table), max_size=settings.max_file_bytes)
+        judged = validate_object(
+            obj,
+            files=FileStore(settings.files_table),
+            cases=CaseStore(settings.cases_table),
+            max_size=settings.max_file_bytes,
+            kms_key_id=settings.kms_key_id,
+        )
         if judged is not None:
             logger.info(
                 "file judged",

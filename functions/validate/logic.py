@@ -9,8 +9,8 @@ from urllib.parse import unquote_plus
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 from secondopinion import clients
-from secondopinion.models import FileRecord
-from secondopinion.store import FileStore
+from secondopinion.models import FileRecord, FileVerdict, Verdict
+from secondopinion.store import CaseStore, FileStore
 
 from .dicom_check import judge
 
@@ -58,8 +58,20 @@ class S3Source:
         return bytes(body["Body"].read())
 
 
+SIZE_MISMATCH = "size_mismatch"
+SIZE_MISMATCH_MESSAGE = (
+    "This file arrived with another size than your browser announced, so it changed or broke during "
+    "the upload. Please upload it again from the original CD, USB stick or download."
+)
+PREAMBLE = 128
+SINGLE_PUT_LIMIT = 8 * 1024**2
+"""Objects up to this size are rewritten with one PUT; larger ones by a multipart copy that
+re-sends only the first part."""
+FIRST_PART = 5 * 1024**2  # S3's smallest multipart part
+
+
 def validate_object(
-    obj: UploadedObject, *, files: FileStore, max_size: int, s3: Any = None
+    obj: UploadedObject, *, files: FileStore, cases: CaseStore, max_size: int, kms_key_id: str, s3: Any = None
 ) -> FileRecord | None:
     """Judge one uploaded object; None when it is not a declared file, was judged already, or
     the event is stale (S3 events arrive out of order: only the object's current version counts)."""
@@ -80,8 +92,17 @@ def validate_object(
         raise
     if obj.version_id and current.get("VersionId") not in (None, obj.version_id):
         return None  # a newer upload replaced this one; its own event brings its verdict
-    obj = obj.model_copy(update={"size": int(current["ContentLength"])})
-    verdict = judge(S3Source(obj, s3), declared.kind, max_size=max_size)
+    obj = obj.model_copy(
+        update={"size": int(current["ContentLength"]), "version_id": current.get("VersionId")}
+    )
+    if obj.size != declared.size:
+        verdict = FileVerdict(verdict=Verdict.REJECTED, reason=SIZE_MISMATCH, message=SIZE_MISMATCH_MESSAGE)
+    else:
+        salt = bytes.fromhex(cases.get(declared.case_id).identity_salt or "") or None
+        verdict = judge(S3Source(obj, s3), declared.kind, max_size=max_size, identity_salt=salt)
+    version = obj.version_id
+    if verdict.verdict == Verdict.ACCEPTED and verdict.facts.sop_class_uid:
+        version = zero_preamble(obj, kms_key_id, s3) or version
     record = declared.model_copy(
         update={
             "verdict": verdict.verdict,
@@ -89,7 +110,59 @@ def validate_object(
             "reason": verdict.reason,
             "message": verdict.message,
             "facts": verdict.facts,
-            "version_id": obj.version_id or "null",
+            "version_id": version or "null",
         }
     )
     return record if files.record_verdict(record) else None
+
+
+def zero_preamble(obj: UploadedObject, kms_key_id: str, s3: Any) -> str | None:
+    """Overwrite a DICOM object's 128-byte preamble with zeros (CVE-2019-11687: the preamble can
+    carry an executable, making the file a polyglot). Returns the new version, None if the
+    preamble was clean already.
+
+    The rewrite's own S3 event finds the verdict recorded under the new version and stops there,
+    so the rewrite never loops.
+    """
+    version = {"VersionId": obj.version_id} if obj.version_id else {}
+    source = S3Source(obj, s3)
+    if not any(source.read(0, PREAMBLE)):
+        return None
+    kept = FIRST_PART if obj.size > SINGLE_PUT_LIMIT else obj.size
+    clean = bytes(PREAMBLE) + source.read(PREAMBLE, kept - PREAMBLE)
+    meta = s3.head_object(Bucket=obj.bucket, Key=obj.key, **version)
+    target = {
+        "Bucket": obj.bucket,
+        "Key": obj.key,
+        "ContentType": meta.get("ContentType", "application/dicom"),
+        "ServerSideEncryption": "aws:kms",
+        "SSEKMSKeyId": kms_key_id,
+    }
+    if obj.size <= SINGLE_PUT_LIMIT:
+        return str(s3.put_object(Body=clean, **target).get("VersionId") or "") or None
+    upload = s3.create_multipart_upload(**target)["UploadId"]
+    try:
+        parts = [
+            {
+                "PartNumber": 1,
+                "ETag": s3.upload_part(
+                    Bucket=obj.bucket, Key=obj.key, UploadId=upload, PartNumber=1, Body=clean
+                )["ETag"],
+            }
+        ]
+        copied = s3.upload_part_copy(
+            Bucket=obj.bucket,
+            Key=obj.key,
+            UploadId=upload,
+            PartNumber=2,
+            CopySource={"Bucket": obj.bucket, "Key": obj.key, **version},
+            CopySourceRange=f"bytes={FIRST_PART}-{obj.size - 1}",
+        )
+        parts.append({"PartNumber": 2, "ETag": copied["CopyPartResult"]["ETag"]})
+        done = s3.complete_multipart_upload(
+            Bucket=obj.bucket, Key=obj.key, UploadId=upload, MultipartUpload={"Parts": parts}
+        )
+    except Exception:
+        s3.abort_multipart_upload(Bucket=obj.bucket, Key=obj.key, UploadId=upload)
+        raise
+    return str(done.get("VersionId") or "") or None

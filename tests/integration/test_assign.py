@@ -231,7 +231,7 @@ def test_the_assignment_view_shows_the_case_but_never_the_task_token(offered: Ca
     # Then it shows the questions and the CT study, with neither the token nor its ciphertext
     assert response.status == 200
     assert response.json["questions"] == QUESTIONS
-    assert [s["modality"] for s in response.json["studies"]] == ["CT"]
+    assert [s["modalities"] for s in response.json["studies"]] == [["CT"]]
     assert TASK_TOKEN not in response.text and "task_token" not in response.text
 
 

@@ -40,12 +40,73 @@ def test_a_real_ct_slice_is_accepted_as_a_ct_image(
     # When S3's notification for that version reaches the validate function
     result = uploads.notify(key, len(ct_small()), put)
 
-    # Then no record failed and the file is an accepted CT image of that version
+    # Then no record failed and the file is an accepted CT image, judged for the version in the bucket
     assert result == {"batchItemFailures": []}
     item = _file(stack, key)
     assert (item["verdict"], item["content"]) == ("accepted", "image")
     assert item["facts"]["modality"] == "CT"
-    assert item["version_id"] == put["VersionId"]
+    assert item["version_id"] == _current_version(uploads, key)
+
+
+def _current_version(uploads: Uploads, key: str) -> str:
+    return str(uploads.stack.client("s3").head_object(Bucket=uploads.bucket, Key=key)["VersionId"])
+
+
+def test_an_accepted_file_has_its_preamble_zeroed_and_nothing_else_changed(
+    stack: Stack, uploads: Uploads, case: tuple[str, str]
+) -> None:
+    # Given CT_small, whose 128-byte preamble holds a TIFF header (a dual-format file)
+    original = ct_small()
+    assert any(original[:128])
+    key = uploads.declare_one(*case, len(original))
+    put = uploads.put(key, original)
+
+    # When it is validated
+    uploads.notify(key, len(original), put)
+
+    # Then the stored object starts with 128 zero bytes and is otherwise byte for byte the upload
+    stored = uploads.stack.client("s3").get_object(Bucket=uploads.bucket, Key=key)["Body"].read()
+    assert stored == bytes(128) + original[128:]
+    assert _current_version(uploads, key) != put["VersionId"]
+
+
+def test_the_rewrites_own_event_does_not_judge_the_file_again(
+    stack: Stack, uploads: Uploads, case: tuple[str, str]
+) -> None:
+    # Given a file validated and rewritten with a clean preamble
+    key = uploads.declare_one(*case, len(ct_small()))
+    uploads.notify(key, len(ct_small()), uploads.put(key, ct_small()))
+    judged = _file(stack, key)
+
+    # When S3's event for the rewritten version arrives
+    rewritten = {"VersionId": judged["version_id"], "ETag": '"rewritten"'}
+    result = uploads.notify(key, len(ct_small()), rewritten)
+
+    # Then nothing happens: no failure, the same verdict and version, and no further rewrite
+    assert result == {"batchItemFailures": []}
+    assert _file(stack, key) == judged
+    assert _current_version(uploads, key) == judged["version_id"]
+
+
+def test_a_large_object_is_rewritten_by_multipart_copy_without_losing_a_byte(
+    stack: Stack, uploads: Uploads
+) -> None:
+    # Given a 12 MiB object with a non-zero preamble (above the single-PUT rewrite limit)
+    from functions.validate.logic import UploadedObject, zero_preamble
+
+    s3 = uploads.stack.client("s3")
+    data = b"MZ" + bytes(range(126)) + b"DICM" + bytes(i % 251 for i in range(12 * 1024**2))
+    key = "cases/" + "a" * 32 + "/files/" + "b" * 32
+    put = s3.put_object(Bucket=uploads.bucket, Key=key, Body=data)
+
+    # When its preamble is zeroed
+    obj = UploadedObject(bucket=uploads.bucket, key=key, size=len(data), version_id=put["VersionId"])
+    version = zero_preamble(obj, stack.environment["KMS_KEY_ID"], s3)
+
+    # Then a new version holds the same bytes but the preamble
+    stored = s3.get_object(Bucket=uploads.bucket, Key=key)["Body"].read()
+    assert version is not None and version != put["VersionId"]
+    assert stored == bytes(128) + data[128:]
 
 
 def test_a_screenshot_declared_as_dicom_is_rejected_with_a_message_for_the_patient(
@@ -169,4 +230,5 @@ def test_a_late_event_for_an_older_version_does_not_replace_the_current_verdict(
 
     # Then the verdict is still that of the object now in the bucket
     item = _file(stack, key)
-    assert (item["verdict"], item["version_id"]) == ("accepted", current["VersionId"])
+    assert item["verdict"] == "accepted"
+    assert item["version_id"] == _current_version(uploads, key) != current["VersionId"]

@@ -43,6 +43,14 @@ class CaseNotFound(DomainError):
         super().__init__(message)
 
 
+class FileNotFound(DomainError):
+    code = "file_not_found"
+    status = 404
+
+    def __init__(self, message: str = "This case has no file with this id.") -> None:
+        super().__init__(message)
+
+
 class AssignmentNotFound(DomainError):
     code = "assignment_not_found"
     status = 404

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
@@ -133,12 +133,46 @@ class FilesRequest(Contract):
     files: list[FileDeclaration] = Field(min_length=1, max_length=500)
 
 
+class MultipartPlan(Contract):
+    upload_id: str
+    part_size: int = Field(description="Bytes per part; the last part may be smaller.")
+    part_count: int
+
+
 class UploadInstruction(Contract):
+    """How to send one file: a form POST (url + fields), or, for large files, a multipart upload
+    whose part URLs are asked for on demand."""
+
     file_id: str
     name: str
-    url: str
-    fields: dict[str, str] = Field(description="Form fields to send with the file in a POST.")
+    method: Literal["post", "multipart"]
+    url: str | None = None
+    fields: dict[str, str] = Field(default_factory=dict, description="Form fields to send with a POST.")
+    multipart: MultipartPlan | None = None
     expires_at: datetime
+
+
+class PartsRequest(Contract):
+    part_numbers: list[Annotated[int, Field(ge=1, le=10000)]] = Field(min_length=1, max_length=100)
+
+
+class PartUrl(Contract):
+    part_number: int
+    url: str
+
+
+class PartsIssued(Contract):
+    parts: list[PartUrl]
+    expires_at: datetime
+
+
+class CompletedPart(Contract):
+    part_number: int = Field(ge=1, le=10000)
+    etag: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class CompleteRequest(Contract):
+    parts: list[CompletedPart] = Field(min_length=1, max_length=10000)
 
 
 class FilesDeclared(Contract):
@@ -170,8 +204,17 @@ class CaseView(Contract):
     language: Language
     deadline: datetime | None
     files: list[FileStatus]
+    studies: list[StudyGroup] = Field(default_factory=list)
+    people: int = Field(default=0, description="How many different people the DICOM headers name.")
     timeline: list[TimelineEntry]
     problems: list[str] = Field(default_factory=list)
+
+
+class SubmitRequest(Contract):
+    confirm_different_people: bool = Field(
+        default=False,
+        description="The patient confirms that files whose headers name different people are all theirs.",
+    )
 
 
 class ReportLink(Contract):
@@ -185,6 +228,9 @@ class ReportLink(Contract):
 class CaseRecord(Contract):
     case_id: str
     token_hash: str
+    identity_salt: str = Field(
+        default="", description="Per-case key for DicomFacts.patient_key; never shown."
+    )
     status: CaseStatus
     tier: Tier
     consensus: bool
@@ -211,6 +257,9 @@ class DicomFacts(Contract):
     """What validation read from a DICOM header; nothing that identifies the patient."""
 
     sop_class_uid: str | None = None
+    patient_key: str | None = Field(
+        default=None, description="Keyed digest of the patient's identity, per case; never the identity."
+    )
     modality: str | None = None
     body_part: str | None = None
     study_instance_uid: str | None = None
@@ -245,6 +294,7 @@ class FileRecord(Contract):
     message: str | None = None
     facts: DicomFacts = Field(default_factory=DicomFacts)
     version_id: str | None = None
+    upload_id: str | None = Field(default=None, description="An open multipart upload of this file.")
 
 
 class Radiologist(Contract):
@@ -313,14 +363,24 @@ class WorklistItem(Contract):
     sla: str
 
 
-class StudySummary(Contract):
-    study_instance_uid: str
+class SeriesGroup(Contract):
+    series_instance_uid: str
     modality: str | None
+    description: str | None
+    instance_count: int
+
+
+class StudyGroup(Contract):
+    """One study of a case, as its headers describe it."""
+
+    study_instance_uid: str
+    modalities: list[str]
     body_part: str | None
     description: str | None
     study_date: str | None
-    series_count: int
+    series: list[SeriesGroup]
     instance_count: int
+    current: bool = Field(description="The most recent study: the one the second opinion is about.")
 
 
 class StudyFile(Contract):
@@ -340,7 +400,7 @@ class AssignmentView(Contract):
     symptoms: str
     questions: list[str]
     clinical_history: str
-    studies: list[StudySummary]
+    studies: list[StudyGroup]
     files: list[StudyFile]
 
 

@@ -129,6 +129,32 @@ class FileStore:
         items = _query_all(self.table, KeyConditionExpression=Key("case_id").eq(case_id), ConsistentRead=True)
         return [FileRecord.model_validate(i) for i in items]
 
+    def update(self, case_id: str, file_id: str, **fields: Any) -> None:
+        """Set (value) or remove (None) fields of a declared file."""
+        sets = {k: v for k, v in fields.items() if v is not None}
+        removes = [k for k, v in fields.items() if v is None]
+        names = {f"#f{i}": k for i, k in enumerate([*sets, *removes])}
+        lookup = {k: n for n, k in names.items()}
+        expression = ""
+        if sets:
+            expression += "SET " + ", ".join(f"{lookup[k]} = :v{i}" for i, k in enumerate(sets))
+        if removes:
+            expression += " REMOVE " + ", ".join(lookup[k] for k in removes)
+        self.table.update_item(
+            Key={"case_id": case_id, "file_id": file_id},
+            UpdateExpression=expression.strip(),
+            ConditionExpression=Attr("file_id").exists(),
+            ExpressionAttributeNames=names,
+            **(
+                {"ExpressionAttributeValues": {f":v{i}": v for i, v in enumerate(sets.values())}}
+                if sets
+                else {}
+            ),
+        )
+
+    def delete(self, case_id: str, file_id: str) -> None:
+        self.table.delete_item(Key={"case_id": case_id, "file_id": file_id})
+
     def record_verdict(self, record: FileRecord) -> bool:
         """Store a verdict once per object version; False when this version was judged already."""
         try:
