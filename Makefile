@@ -10,7 +10,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 LAYER_PLATFORMS := --platform manylinux2014_aarch64 --platform manylinux_2_28_aarch64 --platform manylinux_2_34_aarch64
 SHARED_SOURCES := $(shell find layers/shared -name '*.py') $(shell find functions -name '*.py')
 
-.PHONY: setup layer synth demo local test test-fast lint format deploy clean
+.PHONY: setup layer synth demo local test test-fast test-tools bench lint format deploy clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -51,6 +51,14 @@ local: setup synth
 
 test: setup synth
 	$(VENV)/bin/pytest
+
+# Reference DICOM tools for the corpus tests (dcmtk's dcmdump, dicom3tools' sample images);
+# without them those tests skip and say how to install them.
+test-tools:
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends dcmtk dicom3tools >/dev/null
+
+bench: setup
+	$(PY) benchmarks/validate_bench.py
 
 test-fast: setup
 	$(VENV)/bin/pytest tests/unit

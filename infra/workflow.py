@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Duration
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -18,6 +20,8 @@ from constructs import Construct
 
 from .config import DeploymentConfig
 from .functions import log_retention
+
+WATCH_MINUTES = 5
 
 REVIEW_ENDED = ["States.Timeout", "States.HeartbeatTimeout", "Review.Declined"]
 """A read that ends without a report. moto raises States.Timeout for a missed heartbeat where AWS
@@ -76,30 +80,41 @@ class Workflow(Construct):
             "Assign",
             assign,
             result_path="$.assignment",
-            payload=sfn.TaskInput.from_object(
-                {
-                    "action": "assign",
-                    "request": {"case_id": case_id, "attempt": sfn.JsonPath.number_at("$.attempt")},
-                    "review_seconds": sfn.JsonPath.number_at("$.timeouts.review_seconds"),
-                }
+            payload=_request(
+                "assign",
+                case_id=case_id,
+                attempt=sfn.JsonPath.number_at("$.attempt"),
+                timeouts=sfn.JsonPath.object_at("$.timeouts"),
             ),
             result_selector={
                 "assignment_id.$": "$.Payload.assignment_id",
                 "radiologist_id.$": "$.Payload.radiologist_id",
             },
         )
+        assignment_id = sfn.JsonPath.string_at("$.assignment.assignment_id")
+        # Two waits on the radiologist, each on a task token held by the assign function: the
+        # offer (acceptance window), then the read (due by the SLA, kept alive by heartbeats).
+        offer = _task(
+            self,
+            "WaitForAcceptance",
+            assign,
+            result_path="$.accepted",
+            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+            payload=_request(
+                "offer", assignment_id=assignment_id, task_token=sfn.JsonPath.task_token, phase="offer"
+            ),
+            task_timeout=sfn.Timeout.at("$.timeouts.offer_seconds"),
+        )
         review = _task(
             self,
-            "WaitForRadiologist",
+            "WaitForReport",
             assign,
             result_path="$.review",
             integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
             payload=_request(
-                "offer",
-                assignment_id=sfn.JsonPath.string_at("$.assignment.assignment_id"),
-                task_token=sfn.JsonPath.task_token,
+                "offer", assignment_id=assignment_id, task_token=sfn.JsonPath.task_token, phase="read"
             ),
-            task_timeout=sfn.Timeout.at("$.timeouts.review_seconds"),
+            task_timeout=sfn.Timeout.at("$.accepted.read_seconds"),
             heartbeat_timeout=sfn.Timeout.at("$.timeouts.heartbeat_seconds"),
         )
         release = _task(
@@ -122,8 +137,8 @@ class Workflow(Construct):
         wait_in_queue = sfn.Wait(
             self, "WaitInQueue", time=sfn.WaitTime.seconds_path("$.timeouts.queue_seconds")
         )
-        nobody = escalation("EscalateNobodyAvailable", "no radiologist available")
-        too_many = escalation("EscalateAttempts", "review attempts exhausted")
+        nobody = escalation("EscalateNobodyAvailable", "nobody_available")
+        too_many = escalation("EscalateAttempts", "attempts_exhausted")
         report_task = _task(
             self,
             "Report",
@@ -147,7 +162,7 @@ class Workflow(Construct):
             result_selector={"delivered_at.$": "$.Payload.delivered_at"},
         )
         stop = sfn.Fail(self, "Failed", error="Pipeline.StepFailed", cause="see the case timeline")
-        failed = escalation("EscalateFailure", "pipeline step failed after retries")
+        failed = escalation("EscalateFailure", "step_failed")
         failed.add_catch(stop, errors=["States.ALL"], result_path="$.escalation_error")
         failed.next(stop)
 
@@ -157,8 +172,9 @@ class Workflow(Construct):
         nobody.add_catch(wait_in_queue, errors=["States.ALL"], result_path="$.escalation_error")
         nobody.next(wait_in_queue)
         wait_in_queue.next(assign_task)
-        review.add_catch(release, errors=REVIEW_ENDED, result_path="$.review_error")
-        review.add_catch(failed, errors=["States.ALL"], result_path="$.failure")
+        for wait in (offer, review):
+            wait.add_catch(release, errors=REVIEW_ENDED, result_path="$.review_error")
+            wait.add_catch(failed, errors=["States.ALL"], result_path="$.failure")
         release.add_catch(failed, errors=["States.ALL"], result_path="$.failure")
         release.next(count_attempt)
         too_many.add_catch(assign_task, errors=["States.ALL"], result_path="$.escalation_error")
@@ -174,7 +190,11 @@ class Workflow(Construct):
         deliver_task.add_catch(failed, errors=["States.ALL"], result_path="$.failure")
 
         definition = (
-            assign_task.next(review).next(report_task).next(deliver_task).next(sfn.Succeed(self, "Delivered"))
+            assign_task.next(offer)
+            .next(review)
+            .next(report_task)
+            .next(deliver_task)
+            .next(sfn.Succeed(self, "Delivered"))
         )
         self.log_group = logs.LogGroup(
             self, "Logs", retention=log_retention(config.log_retention_days), encryption_key=key
@@ -189,4 +209,16 @@ class Workflow(Construct):
                 destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False
             ),
             timeout=Duration.days(30),
+        )
+        # The deadline watch: cases at risk of missing their SLA are escalated, breaches recorded.
+        events.Rule(
+            self,
+            "DeadlineWatch",
+            schedule=events.Schedule.rate(Duration.minutes(WATCH_MINUTES)),
+            description="Escalates cases at risk of missing their deadline",
+            targets=[
+                targets.LambdaFunction(
+                    assign, event=events.RuleTargetInput.from_object({"action": "watch"}), retry_attempts=2
+                )
+            ],
         )

@@ -18,7 +18,7 @@ from typing import Any
 
 import boto3
 
-from . import adapter, cloud, gateway, tokens
+from . import adapter, cloud, gateway, schedules, tokens
 from .roster import DEMO_ROSTER
 
 log = logging.getLogger(__name__)
@@ -77,10 +77,18 @@ class LocalSystem:
             self.allowed_origins,
         )
         self._http: ThreadingHTTPServer = gateway.serve(self.gateway, self.port)
+        self._scheduler = schedules.Scheduler(
+            schedules.schedules_from_template(template),
+            lambda logical, payload: self.session.client("lambda").invoke(
+                FunctionName=self.functions[logical], Payload=json.dumps(payload)
+            ),
+            self.time_scale,
+        ).start()
         self.port = self._http.server_address[1]
         return self
 
     def stop(self) -> None:
+        self._scheduler.stop()
         self._http.shutdown()
         self._http.server_close()
         self._moto.stop()

@@ -64,37 +64,44 @@ def decline(assignment_id: str, request: DeclineRequest) -> ActionResult:
 
 @app.post("/assignments/<assignment_id>/report")
 def report(assignment_id: str, submission: ReportSubmission) -> ActionResult:
-    result = logic.submit_report(assignment_id, _me(), submission, stores=_stores())
+    result = logic.submit_report(assignment_id, _me(), submission, get_settings(), stores=_stores())
     if submission.critical_finding:
         metrics.add_metric(name="CriticalFindings", unit="Count", value=1)
     return result
 
 
-def _task(event: dict[str, Any]) -> dict[str, Any] | None:
-    """The workflow's tasks, selected by the `action` the state machine sends."""
-    action, settings = event.get("action"), get_settings()
-    logger.append_keys(case_id=event.get("case_id"), assignment_id=event.get("assignment_id"))
+def _task(event: dict[str, Any]) -> Any:
+    """The workflow's tasks (and the deadline watch), selected by the `action` they send."""
+    action, request, settings, stores = (
+        event.get("action"),
+        event.get("request", {}),
+        get_settings(),
+        _stores(),
+    )
+    logger.append_keys(case_id=request.get("case_id"), assignment_id=request.get("assignment_id"))
     if action == "assign":
-        return logic.assign(
-            AssignRequest.model_validate(event["request"]), event["review_seconds"], stores=_stores()
-        ).model_dump()
+        return logic.assign(AssignRequest.model_validate(request), stores=stores).model_dump()
     if action == "offer":
-        logic.hold_token(OfferRequest.model_validate(event["request"]), settings, stores=_stores())
-        return None
+        return logic.hold_token(OfferRequest.model_validate(request), settings, stores=stores)
     if action == "release":
         metrics.add_metric(name="Reassignments", unit="Count", value=1)
-        return logic.release(ReleaseRequest.model_validate(event["request"]), stores=_stores()).model_dump()
+        return logic.release(ReleaseRequest.model_validate(request), stores=stores).model_dump()
     if action == "escalate":
-        metrics.add_metric(name="Escalations", unit="Count", value=1)
-        logic.escalate(EscalateRequest.model_validate(event["request"]), settings, stores=_stores())
+        told = logic.escalate(EscalateRequest.model_validate(request), settings, stores=stores)
+        metrics.add_metric(name="Escalations", unit="Count", value=int(told))
         return None
+    if action == "watch":
+        counts = logic.watch_deadlines(settings, stores=stores)
+        metrics.add_metric(name="SlaAtRisk", unit="Count", value=counts["at_risk"])
+        metrics.add_metric(name="SlaBreached", unit="Count", value=counts["breached"])
+        return counts
     raise ValueError(f"unknown action {action!r}")
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any] | None:
+def handler(event: dict[str, Any], context: LambdaContext) -> Any:
     if "httpMethod" in event:
         return app.resolve(event, context)
     return _task(event)

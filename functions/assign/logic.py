@@ -14,12 +14,14 @@ from secondopinion.clock import now
 from secondopinion.errors import AssignmentClosed, AssignmentNotFound, InvalidRequest, NoRadiologistAvailable
 from secondopinion.models import (
     LIVE_ASSIGNMENT,
+    AcceptOutcome,
     ActionResult,
     AssignmentRecord,
     AssignmentStatus,
     AssignmentView,
     AssignRequest,
     AssignResult,
+    CaseRecord,
     CaseStatus,
     ContentKind,
     EscalateRequest,
@@ -34,7 +36,7 @@ from secondopinion.models import (
     TimelineEntry,
     WorklistItem,
 )
-from secondopinion.sla import sla_status
+from secondopinion.sla import SlaStatus, sla_status
 from secondopinion.store import AssignmentStore, CaseStore, FileStore, RosterStore
 
 from .routing import route
@@ -83,7 +85,7 @@ def assignment_id_for(case_id: str, attempt: int) -> str:
     return hashlib.sha256(f"{case_id}:{attempt}".encode()).hexdigest()[:32]
 
 
-def assign(request: AssignRequest, review_seconds: int, *, stores: Stores) -> AssignResult:
+def assign(request: AssignRequest, *, stores: Stores) -> AssignResult:
     """Offer the case to the best available radiologist who has not had it yet."""
     assignment_id = assignment_id_for(request.case_id, request.attempt)
     existing = stores.assignments.find(assignment_id)
@@ -112,7 +114,9 @@ def assign(request: AssignRequest, review_seconds: int, *, stores: Stores) -> As
             reason=f"{why}; {language_note}; least loaded eligible "
             f"({radiologist.open_reads}/{radiologist.capacity} open reads)",
             offered_at=offered,
-            due_at=offered + timedelta(seconds=review_seconds),
+            due_at=offered + timedelta(seconds=request.timeouts.offer_seconds),
+            read_limit_seconds=request.timeouts.review_seconds,
+            report_margin_seconds=request.timeouts.report_margin_seconds,
         )
         if not stores.assignments.create_once(assignment):
             stores.roster.adjust_load(radiologist.radiologist_id, -1)
@@ -130,11 +134,11 @@ def assign(request: AssignRequest, review_seconds: int, *, stores: Stores) -> As
 
 
 def hold_token(request: OfferRequest, settings: AssignSettings, *, stores: Stores, kms: Any = None) -> None:
-    """Keep the task token server-side, encrypted and bound to its assignment."""
+    """Keep the task token server-side, encrypted and bound to its assignment and phase."""
     ciphertext = crypto.encrypt(
         settings.kms_key_id, request.task_token, {"assignment_id": request.assignment_id}, kms=kms
     )
-    stores.assignments.set_token(request.assignment_id, ciphertext)
+    stores.assignments.set_token(request.assignment_id, ciphertext, request.phase)
 
 
 def release(request: ReleaseRequest, *, stores: Stores) -> ReleaseResult:
@@ -150,14 +154,44 @@ def release(request: ReleaseRequest, *, stores: Stores) -> ReleaseResult:
     return ReleaseResult(attempt=request.attempt + 1)
 
 
-def escalate(request: EscalateRequest, settings: AssignSettings, *, stores: Stores, sns: Any = None) -> None:
-    """Tell ops (ids only, no health data) and flag the case; the workflow keeps moving."""
-    stores.cases.update(request.case_id, TimelineEntry(at=now(), event="escalated"), escalated=True)
+def escalate(request: EscalateRequest, settings: AssignSettings, *, stores: Stores, sns: Any = None) -> bool:
+    """Tell ops (ids only, no health data) once per case and reason, and flag the case; the
+    workflow keeps moving. True when ops were told now."""
+    if not stores.cases.add_alert(request.case_id, request.reason):
+        return False
+    stores.cases.update(
+        request.case_id, TimelineEntry(at=now(), event=f"escalated:{request.reason}"), escalated=True
+    )
     (sns or clients.client("sns")).publish(
         TopicArn=settings.ops_topic_arn,
         Subject="Second opinion case escalated",
         Message=json.dumps({"case_id": request.case_id, "reason": request.reason}),
     )
+    return True
+
+
+def watch_deadlines(settings: AssignSettings, *, stores: Stores, sns: Any = None) -> dict[str, int]:
+    """Run on a schedule: escalate cases at risk of missing their deadline, record breaches."""
+    at = now()
+    counts = {"at_risk": 0, "breached": 0}
+    for status in (CaseStatus.IN_REVIEW, CaseStatus.REPORTING):
+        for case in stores.cases.by_status(status):
+            state = sla_status(case.submitted_at, case.deadline, at)
+            if state == SlaStatus.AT_RISK:
+                counts["at_risk"] += escalate(
+                    EscalateRequest(case_id=case.case_id, reason="sla_at_risk"),
+                    settings,
+                    stores=stores,
+                    sns=sns,
+                )
+            elif state == SlaStatus.BREACHED:
+                counts["breached"] += escalate(
+                    EscalateRequest(case_id=case.case_id, reason="sla_breached"),
+                    settings,
+                    stores=stores,
+                    sns=sns,
+                )
+    return counts
 
 
 # --- the radiologist's side ------------------------------------------------------------------------
@@ -182,8 +216,8 @@ def worklist(radiologist_id: str, *, stores: Stores) -> list[WorklistItem]:
     at = now()
     items = []
     for a in stores.assignments.for_radiologist(radiologist_id):
-        if a.status not in LIVE_ASSIGNMENT or not a.task_token_ciphertext:
-            continue  # an offer shows once the workflow waits for it, so every action works
+        if a.status not in LIVE_ASSIGNMENT or not _actionable(a):
+            continue  # shown once the workflow waits on it, so every action works
         case = stores.cases.get(a.case_id)
         items.append(
             WorklistItem(
@@ -193,7 +227,8 @@ def worklist(radiologist_id: str, *, stores: Stores) -> list[WorklistItem]:
                 subspecialty=a.subspecialty,
                 tier=case.tier,
                 due_at=a.due_at,
-                sla=sla_status(a.offered_at, a.due_at, at).value,
+                case_deadline=case.deadline,
+                sla=sla_status(case.submitted_at, case.deadline, at).value,
             )
         )
     return sorted(items, key=lambda i: i.due_at)
@@ -236,26 +271,75 @@ def view(
     )
 
 
+def _actionable(a: AssignmentRecord) -> bool:
+    """The workflow waits on this assignment's current phase, so the radiologist can act on it."""
+    expected = {AssignmentStatus.OFFERED: "offer", AssignmentStatus.ACCEPTED: "read"}.get(a.status)
+    return expected is not None and a.token_phase == expected and a.task_token_ciphertext is not None
+
+
+def _read_seconds(assignment: AssignmentRecord, case: CaseRecord) -> int:
+    """The read's time: the workflow's longest read, but never past the case's deadline less the
+    margin kept for the report and its delivery."""
+    limit = assignment.read_limit_seconds
+    if case.deadline is not None:
+        left = int((case.deadline - now()).total_seconds()) - assignment.report_margin_seconds
+        limit = min(limit, left)
+    return max(1, limit)
+
+
 def accept(
     assignment_id: str, radiologist_id: str, *, stores: Stores, sfn: Any = None, kms: Any = None
 ) -> ActionResult:
+    """Take the offer: the read starts, due by the case's SLA."""
     assignment = _own(assignment_id, radiologist_id, stores)
+    sfn = sfn or clients.client("stepfunctions")
     if assignment.status == AssignmentStatus.ACCEPTED:
+        if assignment.token_phase == "offer":  # noqa: S105 - accepted, but the workflow may not know yet
+            _resume_offer(sfn, _token(assignment, kms), assignment)
         return ActionResult(assignment_id=assignment_id, status=assignment.status)
+    if assignment.status != AssignmentStatus.OFFERED:
+        raise AssignmentClosed("This offer is no longer open.")
+    if not _actionable(assignment):
+        raise AssignmentClosed("This offer is not ready yet; try again in a moment.")
     token = _token(assignment, kms)
-    if not stores.assignments.move(assignment_id, [AssignmentStatus.OFFERED], AssignmentStatus.ACCEPTED):
-        raise AssignmentClosed("This assignment is no longer open to accept.")
-    (sfn or clients.client("stepfunctions")).send_task_heartbeat(taskToken=token)
-    stores.cases.update(assignment.case_id, TimelineEntry(at=now(), event="accepted", actor=radiologist_id))
+    case = stores.cases.get(assignment.case_id)
+    read_seconds = _read_seconds(assignment, case)
+    accepted = now()
+    if not stores.assignments.move(
+        assignment_id,
+        [AssignmentStatus.OFFERED],
+        AssignmentStatus.ACCEPTED,
+        accepted_at=accepted.isoformat(),
+        due_at=(accepted + timedelta(seconds=read_seconds)).isoformat(),
+    ):
+        raise AssignmentClosed("This offer is no longer open.")
+    _resume_offer(sfn, token, assignment.model_copy(update={"read_limit_seconds": read_seconds}))
+    stores.cases.update(
+        assignment.case_id, TimelineEntry(at=accepted, event="accepted", actor=radiologist_id)
+    )
+    if stores.assignments.get(assignment_id).status != AssignmentStatus.ACCEPTED:
+        raise AssignmentClosed("The offer lapsed before it was accepted.")
     return ActionResult(assignment_id=assignment_id, status=AssignmentStatus.ACCEPTED)
+
+
+def _resume_offer(sfn: Any, token: str, assignment: AssignmentRecord) -> None:
+    outcome = AcceptOutcome(
+        assignment_id=assignment.assignment_id, read_seconds=assignment.read_limit_seconds
+    )
+    # The offer may have lapsed meanwhile (then the workflow has moved on and says so).
+    with suppress(*sfn_errors(sfn)):
+        sfn.send_task_success(taskToken=token, output=outcome.model_dump_json())
 
 
 def heartbeat(
     assignment_id: str, radiologist_id: str, *, stores: Stores, sfn: Any = None, kms: Any = None
 ) -> ActionResult:
+    """The radiologist is still reading: keeps the read from counting as abandoned."""
     assignment = _own(assignment_id, radiologist_id, stores)
-    if assignment.status not in LIVE_ASSIGNMENT:
-        raise AssignmentClosed("This assignment has ended.")
+    if assignment.status != AssignmentStatus.ACCEPTED:
+        raise AssignmentClosed("Only an accepted read has a heartbeat.")
+    if not _actionable(assignment):
+        raise AssignmentClosed("This read is not ready yet; try again in a moment.")
     (sfn or clients.client("stepfunctions")).send_task_heartbeat(taskToken=_token(assignment, kms))
     return ActionResult(assignment_id=assignment_id, status=assignment.status)
 
@@ -263,21 +347,34 @@ def heartbeat(
 def decline(
     assignment_id: str, radiologist_id: str, reason: str, *, stores: Stores, sfn: Any = None, kms: Any = None
 ) -> ActionResult:
+    """Give the case back, offered or accepted; it goes to the next radiologist."""
     assignment = _own(assignment_id, radiologist_id, stores)
+    if assignment.status not in LIVE_ASSIGNMENT:
+        raise AssignmentClosed("This assignment has already ended.")
+    if not _actionable(assignment):
+        raise AssignmentClosed("This assignment is not ready yet; try again in a moment.")
     token = _token(assignment, kms)
     if not stores.assignments.move(
         assignment_id, LIVE_ASSIGNMENT, AssignmentStatus.DECLINED, decline_reason=reason
     ):
         raise AssignmentClosed("This assignment has already ended.")
     # The reason stays in the table: Step Functions failure causes are not a place for it.
-    (sfn or clients.client("stepfunctions")).send_task_failure(taskToken=token, error=DECLINED_ERROR)
+    sfn = sfn or clients.client("stepfunctions")
+    with suppress(*sfn_errors(sfn)):
+        sfn.send_task_failure(taskToken=token, error=DECLINED_ERROR)
     return ActionResult(assignment_id=assignment_id, status=AssignmentStatus.DECLINED)
+
+
+def sfn_errors(sfn: Any) -> tuple[type[Exception], ...]:
+    """What Step Functions answers for a task that is over already."""
+    return (sfn.exceptions.TaskTimedOut, sfn.exceptions.InvalidToken)
 
 
 def submit_report(
     assignment_id: str,
     radiologist_id: str,
     submission: ReportSubmission,
+    settings: AssignSettings,
     *,
     stores: Stores,
     sfn: Any = None,
@@ -297,6 +394,8 @@ def submit_report(
         return ActionResult(assignment_id=assignment_id, status=assignment.status)
     if assignment.status != AssignmentStatus.ACCEPTED:
         raise AssignmentClosed("Accept the assignment before submitting, or it is no longer yours.")
+    if not _actionable(assignment):
+        raise AssignmentClosed("This read is not ready yet; try again in a moment.")
     case = stores.cases.get(assignment.case_id)
     missing = [q for q in case.questions if q not in {a.question for a in submission.answers}]
     if missing:
@@ -320,11 +419,13 @@ def submit_report(
     if stores.assignments.release_once(assignment_id):
         stores.roster.adjust_load(radiologist_id, -1)
     _resume(sfn, token, assignment)
+    if submission.critical_finding:  # ops hear of it at once, before the report is out
+        escalate(EscalateRequest(case_id=case.case_id, reason="critical_finding"), settings, stores=stores)
     return ActionResult(assignment_id=assignment_id, status=AssignmentStatus.REPORTED)
 
 
 def _resume(sfn: Any, token: str, assignment: AssignmentRecord) -> None:
     outcome = ReviewOutcome(assignment_id=assignment.assignment_id, radiologist_id=assignment.radiologist_id)
     # The workflow may have moved on already: it resumed with this reading, or it timed out.
-    with suppress(sfn.exceptions.TaskTimedOut, sfn.exceptions.InvalidToken):
+    with suppress(*sfn_errors(sfn)):
         sfn.send_task_success(taskToken=token, output=outcome.model_dump_json())

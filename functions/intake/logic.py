@@ -288,17 +288,23 @@ def _problems(records: list[FileRecord]) -> list[str]:
 
 
 def workflow_input(case: CaseRecord, settings: IntakeSettings) -> WorkflowInput:
-    review_hours = (
-        settings.review_hours_expedited if case.tier == Tier.EXPEDITED else settings.review_hours_standard
-    )
-    review = settings.scaled_seconds(review_hours)
+    """Every duration the workflow waits, from the case's tier (scaled for local runs)."""
+    fast = case.tier == Tier.EXPEDITED
     return WorkflowInput(
         case_id=case.case_id,
         max_attempts=settings.max_attempts,
         timeouts=WorkflowTimeouts(
-            review_seconds=review,
-            heartbeat_seconds=review,
+            offer_seconds=settings.scaled_seconds(
+                settings.acceptance_hours_expedited if fast else settings.acceptance_hours_standard
+            ),
+            review_seconds=settings.scaled_seconds(
+                settings.review_hours_expedited if fast else settings.review_hours_standard
+            ),
+            heartbeat_seconds=settings.scaled_seconds(
+                settings.heartbeat_hours_expedited if fast else settings.heartbeat_hours_standard
+            ),
             queue_seconds=settings.scaled_seconds(settings.queue_retry_hours),
+            report_margin_seconds=settings.scaled_seconds(settings.report_margin_hours),
         ),
     )
 

@@ -14,6 +14,14 @@ class IntakeSettings(BaseFunctionSettings):
     review_hours_standard: float = 24
     """How long one radiologist has for a read before the case is reassigned."""
     review_hours_expedited: float = 8
+    acceptance_hours_standard: float = 4
+    """How long an offer waits for the radiologist to accept it."""
+    acceptance_hours_expedited: float = 1
+    heartbeat_hours_standard: float = 6
+    """Silence during a read after which it counts as abandoned (the workstation beats while open)."""
+    heartbeat_hours_expedited: float = 2
+    report_margin_hours: float = 1
+    """Kept between the end of the read and the deadline, for the report and its delivery."""
     queue_retry_hours: float = 0.25
     """Pause before the next try when no radiologist is available."""
     max_attempts: int = 3

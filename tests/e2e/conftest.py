@@ -15,8 +15,9 @@ from cli.client import Api, wait_for
 from local import tokens
 from local.system import LocalSystem
 
-TIME_SCALE = 14400.0
-"""Four hours pass in a second: a standard read window (24 h) lasts 6 s, an expedited one 2 s."""
+TIME_SCALE = 3600.0
+"""An hour passes in a second. Standard: a 4 s acceptance window, 6 s heartbeats, a 72 s SLA;
+expedited: a 1 s acceptance window, 2 s heartbeats, a 24 s SLA."""
 
 
 @pytest.fixture(scope="package")
@@ -111,3 +112,16 @@ def report_body(questions: list[str]) -> dict[str, Any]:
         "radpeer_reasoning": "Same reading as the original report.",
         "recommendations": ["Discuss with your doctor."],
     }
+
+
+def accept(api: Api, system: LocalSystem, radiologist: str, case_id: str, assignment_id: str) -> str:
+    """Accept an offer and wait until the read can be acted on; the radiologist's token."""
+    staff = staff_token(system, radiologist)
+    assert api.call("POST", f"/assignments/{assignment_id}/accept", staff)["status"] == "accepted"
+
+    def reading() -> bool:
+        items = [i for i in api.call("GET", "/worklist", staff) if i["assignment_id"] == assignment_id]
+        return bool(items) and items[0]["status"] == "accepted"
+
+    wait_for(reading, "the read to start", 30)
+    return staff

@@ -34,7 +34,7 @@ S3_WRITES = (
     "s3:RestoreObject",
 )
 TASK_TOKEN_ACTIONS = ("states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat")
-STEP_TASKS = ("Assign", "WaitForRadiologist", "ReleaseReview", "Report", "Deliver")
+STEP_TASKS = ("Assign", "WaitForAcceptance", "WaitForReport", "ReleaseReview", "Report", "Deliver")
 """The workflow's Task states that do the pipeline's work; the others are escalations to ops."""
 
 
@@ -319,22 +319,30 @@ def reaches_fail(states: dict[str, dict[str, Any]], start: str) -> bool:
     return False
 
 
-def test_the_review_waits_for_the_radiologist_task_token(states: dict[str, dict[str, Any]]) -> None:
-    assert states["WaitForRadiologist"]["Resource"].endswith(":states:::lambda:invoke.waitForTaskToken")
+@pytest.mark.parametrize("wait", ["WaitForAcceptance", "WaitForReport"])
+def test_the_offer_and_the_read_wait_on_a_radiologist_task_token(
+    states: dict[str, dict[str, Any]], wait: str
+) -> None:
+    assert states[wait]["Resource"].endswith(":states:::lambda:invoke.waitForTaskToken")
 
 
-def test_the_review_window_and_heartbeat_come_from_the_execution_input(
+def test_the_acceptance_window_read_time_and_heartbeat_come_from_the_execution(
     states: dict[str, dict[str, Any]],
 ) -> None:
-    # Given the waiting review / Then both durations are read from the input (SLA, compressed time)
-    review = states["WaitForRadiologist"]
-    assert review["TimeoutSecondsPath"] == "$.timeouts.review_seconds"
-    assert review["HeartbeatSecondsPath"] == "$.timeouts.heartbeat_seconds"
+    # Given the two waits / Then every duration is read from the execution (SLA, compressed time):
+    # the acceptance window from the input, the read's time from what the accept computed
+    assert states["WaitForAcceptance"]["TimeoutSecondsPath"] == "$.timeouts.offer_seconds"
+    assert states["WaitForReport"]["TimeoutSecondsPath"] == "$.accepted.read_seconds"
+    assert states["WaitForReport"]["HeartbeatSecondsPath"] == "$.timeouts.heartbeat_seconds"
+    assert states["WaitForAcceptance"]["Next"] == "WaitForReport"
 
 
-def test_a_timed_out_silent_or_declined_review_is_released(states: dict[str, dict[str, Any]]) -> None:
-    # Given the waiting review / When its catcher for a timeout is read
-    caught = catcher(states["WaitForRadiologist"], "States.Timeout")
+@pytest.mark.parametrize("wait", ["WaitForAcceptance", "WaitForReport"])
+def test_a_timed_out_silent_or_declined_review_is_released(
+    states: dict[str, dict[str, Any]], wait: str
+) -> None:
+    # Given a wait on the radiologist / When its catcher for a timeout is read
+    caught = catcher(states[wait], "States.Timeout")
     # Then one catcher takes a timeout, a missed heartbeat (AWS) and a decline, and releases the case
     assert {"States.Timeout", "States.HeartbeatTimeout", "Review.Declined"} <= set(caught["ErrorEquals"])
     assert caught["Next"] == "ReleaseReview"

@@ -355,21 +355,27 @@ class Uploads:
 # --- the workflow and the radiologist --------------------------------------------------------------
 
 
-def assign(case_id: str, attempt: int = 0, review_seconds: int = 600) -> dict[str, Any]:
+TIMEOUTS = {
+    "offer_seconds": 600,
+    "review_seconds": 3600,
+    "heartbeat_seconds": 900,
+    "queue_seconds": 60,
+    "report_margin_seconds": 300,
+}
+
+
+def assign(case_id: str, attempt: int = 0, offer_seconds: int = 600) -> dict[str, Any]:
     """The workflow's Assign task."""
-    event = {
-        "action": "assign",
-        "request": {"case_id": case_id, "attempt": attempt},
-        "review_seconds": review_seconds,
-    }
+    timeouts = {**TIMEOUTS, "offer_seconds": offer_seconds}
+    event = {"action": "assign", "request": {"case_id": case_id, "attempt": attempt, "timeouts": timeouts}}
     return dict(invoke("assign", event))
 
 
-def offer(assignment_id: str, task_token: str) -> None:
-    """The workflow's WaitForRadiologist task, which hands over its task token."""
-    invoke(
-        "assign", {"action": "offer", "request": {"assignment_id": assignment_id, "task_token": task_token}}
-    )
+def offer(assignment_id: str, task_token: str, phase: str = "offer") -> None:
+    """The workflow's WaitForAcceptance (or, with phase "read", WaitForReport) task, which hands
+    over its task token."""
+    request = {"assignment_id": assignment_id, "task_token": task_token, "phase": phase}
+    invoke("assign", {"action": "offer", "request": request})
 
 
 def release(
@@ -391,10 +397,18 @@ def radiologist_call(
     return call_api("assign", method, route, path_parameters={"assignment_id": assignment_id}, **kwargs)
 
 
-def accept(assignment_id: str, radiologist_id: str = RADIOLOGIST) -> ApiResponse:
+def accept_call(assignment_id: str, radiologist_id: str = RADIOLOGIST) -> ApiResponse:
     return radiologist_call(
         "POST", "/assignments/{assignment_id}/accept", assignment_id, radiologist_id=radiologist_id
     )
+
+
+def accept(assignment_id: str, radiologist_id: str = RADIOLOGIST) -> ApiResponse:
+    """Accept, then play the workflow's next step: WaitForReport hands over the read's token."""
+    response = accept_call(assignment_id, radiologist_id)
+    if response.status == 200:
+        offer(assignment_id, READ_TOKEN, phase="read")
+    return response
 
 
 def decline(
@@ -432,6 +446,7 @@ def report_body(questions: list[str], **overrides: Any) -> dict[str, Any]:
 
 
 TASK_TOKEN = "TOKEN-XYZ"
+READ_TOKEN = "TOKEN-READ-ABC"
 
 
 @dataclass(frozen=True)

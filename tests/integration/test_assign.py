@@ -15,6 +15,7 @@ from secondopinion.store import RosterStore
 
 from .support import (
     OPS_CLAIMS,
+    READ_TOKEN,
     TASK_TOKEN,
     Offer,
     RecordingStepFunctions,
@@ -62,7 +63,7 @@ def test_assign_offers_a_ct_abdomen_case_to_a_body_imaging_radiologist(
     case_id, _ = submitted_case()
 
     # When the workflow's Assign task runs
-    result = assign(case_id, attempt=0, review_seconds=600)
+    result = assign(case_id, attempt=0, offer_seconds=600)
 
     # Then a body-imaging radiologist holds an offer due in the review time, one more read open
     assert result["radiologist_id"] in BODY_IMAGING
@@ -235,7 +236,7 @@ def test_the_assignment_view_shows_the_case_but_never_the_task_token(offered: Ca
     assert TASK_TOKEN not in response.text and "task_token" not in response.text
 
 
-def test_accept_sends_the_decrypted_task_token_as_a_heartbeat(
+def test_accept_resumes_the_offer_with_its_decrypted_token_and_the_reads_time(
     offered: Callable[..., Offer], step_functions: RecordingStepFunctions
 ) -> None:
     # Given an offer
@@ -244,10 +245,13 @@ def test_accept_sends_the_decrypted_task_token_as_a_heartbeat(
     # When its radiologist accepts it
     response = accept(waiting.assignment_id)
 
-    # Then the workflow got a heartbeat with its own token, which the response does not show
+    # Then the offer's task succeeded with its own token and the read's time, none of it shown
     assert response.status == 200
     assert response.json == {"assignment_id": waiting.assignment_id, "status": "accepted"}
-    assert step_functions.calls == [("send_task_heartbeat", {"taskToken": TASK_TOKEN})]
+    ((method, sent),) = step_functions.calls
+    assert method == "send_task_success" and sent["taskToken"] == TASK_TOKEN
+    outcome = json.loads(sent["output"])
+    assert outcome["assignment_id"] == waiting.assignment_id and 0 < outcome["read_seconds"] <= 3600
     assert TASK_TOKEN not in response.text
 
 
@@ -279,6 +283,7 @@ def test_a_report_resumes_the_workflow_with_the_outcome_and_frees_the_read(
     # Given an accepted assignment
     waiting = offered(questions=QUESTIONS)
     accept(waiting.assignment_id)
+    step_functions.calls.clear()  # the accept resumed the offer; what follows is the read
 
     # When its radiologist submits a reading that answers every question
     response = send_report(waiting.assignment_id, report_body(QUESTIONS))
@@ -287,7 +292,7 @@ def test_a_report_resumes_the_workflow_with_the_outcome_and_frees_the_read(
     assert response.status == 200
     assert response.json == {"assignment_id": waiting.assignment_id, "status": "reported"}
     method, sent = step_functions.calls[-1]
-    assert method == "send_task_success" and sent["taskToken"] == TASK_TOKEN
+    assert method == "send_task_success" and sent["taskToken"] == READ_TOKEN
     assert json.loads(sent["output"]) == {
         "assignment_id": waiting.assignment_id,
         "radiologist_id": waiting.radiologist_id,
@@ -303,6 +308,7 @@ def test_a_report_that_leaves_a_question_unanswered_is_400(
     # Given an accepted assignment for a case with two questions
     waiting = offered(questions=QUESTIONS)
     accept(waiting.assignment_id)
+    step_functions.calls.clear()  # the accept resumed the offer; what follows is the read
 
     # When the reading answers only the first
     response = send_report(waiting.assignment_id, report_body(QUESTIONS[:1]))
@@ -323,6 +329,7 @@ def test_a_repeated_identical_report_is_answered_200_and_resumes_with_the_same_o
     # Given a reading submitted once
     waiting = offered(questions=QUESTIONS)
     accept(waiting.assignment_id)
+    step_functions.calls.clear()  # the accept resumed the offer; what follows is the read
     first = send_report(waiting.assignment_id, report_body(QUESTIONS))
 
     # When the browser sends the same submission again
@@ -396,6 +403,7 @@ def test_a_report_retried_after_send_task_success_failed_resumes_the_workflow(
     # Given an accepted assignment, and a first submission whose SendTaskSuccess call failed
     waiting = offered(questions=QUESTIONS)
     accept(waiting.assignment_id)
+    step_functions.calls.clear()  # the accept resumed the offer; what follows is the read
     step_functions.fail_next.add("send_task_success")
     with pytest.raises(ClientError, match="ServiceUnavailable"):
         send_report(waiting.assignment_id, report_body(QUESTIONS))
@@ -414,6 +422,7 @@ def test_a_different_second_report_is_not_acknowledged_as_saved(
     # Given a reading submitted once
     waiting = offered(questions=QUESTIONS)
     accept(waiting.assignment_id)
+    step_functions.calls.clear()  # the accept resumed the offer; what follows is the read
     send_report(waiting.assignment_id, report_body(QUESTIONS))
 
     # When the radiologist sends a corrected reading

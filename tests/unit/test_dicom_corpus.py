@@ -204,8 +204,9 @@ def test_judging_any_corpus_file_never_raises(outcomes: list[Outcome]) -> None:
 def test_every_corpus_file_gets_a_final_verdict_with_its_reason(
     outcomes: list[Outcome], record_property: Callable[[str, object], None]
 ) -> None:
-    # Given every real file of one source, judged
+    # Given every real file of one source, judged (the table: in the JUnit XML, and shown by -rP)
     record_property("verdicts", table(outcomes))
+    print(table(outcomes))
     verdicts = [outcome.verdict for outcome in outcomes if outcome.verdict is not None]
     # When their verdicts are read
     unfinished = [verdict for verdict in verdicts if verdict.verdict not in _FINAL]

@@ -249,6 +249,7 @@ class CaseRecord(Contract):
     delivered_at: datetime | None = None
     notified_at: datetime | None = None
     escalated: bool = False
+    alerts: list[str] = Field(default_factory=list, description="Escalation reasons ops were told of.")
     problems: list[str] = Field(default_factory=list)
     timeline: list[TimelineEntry] = Field(default_factory=list)
 
@@ -320,6 +321,10 @@ class AssignmentRecord(Contract):
     due_at: datetime
     task_token_ciphertext: str | None = None
     decline_reason: str | None = None
+    token_phase: Literal["offer", "read"] | None = None
+    accepted_at: datetime | None = None
+    read_limit_seconds: int = Field(default=86400, description="The longest read, from the workflow input.")
+    report_margin_seconds: int = 0
     submission: ReportSubmission | None = None
     reported_at: datetime | None = None
     released: bool = False
@@ -359,7 +364,8 @@ class WorklistItem(Contract):
     status: AssignmentStatus
     subspecialty: Subspecialty
     tier: Tier
-    due_at: datetime
+    due_at: datetime = Field(description="When the offer lapses, or the read is due.")
+    case_deadline: datetime | None
     sla: str
 
 
@@ -424,9 +430,11 @@ class OpsCase(Contract):
 class WorkflowTimeouts(Contract):
     """Durations in seconds, derived from the case's SLA (and the local time scale)."""
 
-    review_seconds: int = Field(ge=1)
-    heartbeat_seconds: int = Field(ge=1)
+    offer_seconds: int = Field(ge=1, description="The acceptance window of an offer.")
+    review_seconds: int = Field(ge=1, description="The longest read one radiologist may hold the case.")
+    heartbeat_seconds: int = Field(ge=1, description="Silence after which a read counts as abandoned.")
     queue_seconds: int = Field(ge=1, description="Pause before trying again when nobody is available.")
+    report_margin_seconds: int = Field(ge=0, description="Kept before the deadline for report and delivery.")
 
 
 class WorkflowInput(Contract):
@@ -441,6 +449,7 @@ class WorkflowInput(Contract):
 class AssignRequest(Contract):
     case_id: str
     attempt: int
+    timeouts: WorkflowTimeouts
 
 
 class AssignResult(Contract):
@@ -449,8 +458,18 @@ class AssignResult(Contract):
 
 
 class OfferRequest(Contract):
+    """The workflow waits on a task token: for the offer to be accepted, or for the report."""
+
     assignment_id: str
     task_token: str
+    phase: Literal["offer", "read"] = "offer"
+
+
+class AcceptOutcome(Contract):
+    """What the offer task resumes with: how long the read may take."""
+
+    assignment_id: str
+    read_seconds: int = Field(ge=1)
 
 
 class ReleaseRequest(Contract):
@@ -468,7 +487,7 @@ class ReleaseResult(Contract):
 
 class EscalateRequest(Contract):
     case_id: str
-    reason: str
+    reason: str = Field(description="A stable code: ops are told once per case and reason.")
 
 
 class ReviewOutcome(Contract):

@@ -103,6 +103,21 @@ class CaseStore:
             raise
         return True
 
+    def add_alert(self, case_id: str, reason: str) -> bool:
+        """Record that ops were told `reason` about this case; False if they were already."""
+        try:
+            self.table.update_item(
+                Key={"case_id": case_id},
+                UpdateExpression="SET alerts = list_append(if_not_exists(alerts, :empty), :r)",
+                ConditionExpression="attribute_exists(case_id) AND NOT contains(alerts, :reason)",
+                ExpressionAttributeValues={":empty": [], ":r": [reason], ":reason": reason},
+            )
+        except ClientError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True
+
     def by_status(self, status: CaseStatus) -> list[CaseRecord]:
         items = _query_all(
             self.table, IndexName="by_status", KeyConditionExpression=Key("status").eq(status.value)
@@ -213,12 +228,12 @@ class AssignmentStore:
             raise
         return True
 
-    def set_token(self, assignment_id: str, ciphertext: str) -> None:
+    def set_token(self, assignment_id: str, ciphertext: str, phase: str) -> None:
         self.table.update_item(
             Key={"assignment_id": assignment_id},
-            UpdateExpression="SET task_token_ciphertext = :t",
+            UpdateExpression="SET task_token_ciphertext = :t, token_phase = :p",
             ConditionExpression=Attr("assignment_id").exists(),
-            ExpressionAttributeValues={":t": ciphertext},
+            ExpressionAttributeValues={":t": ciphertext, ":p": phase},
         )
 
     def move(
