@@ -1,4 +1,5 @@
-"""The demo roster the local stack seeds: at least one radiologist per subspecialty."""
+"""The demo roster the local stack seeds: at least one radiologist per subspecialty, all licensed
+in Switzerland, some also in a neighbouring country."""
 
 from __future__ import annotations
 
@@ -7,69 +8,46 @@ from secondopinion.models import Language, Radiologist, Subspecialty
 L = Language
 S = Subspecialty
 
+
+def _radiologist(
+    rid: str,
+    name: str,
+    subs: list[Subspecialty],
+    langs: list[Language],
+    institution: str,
+    licences: list[str],
+) -> Radiologist:
+    return Radiologist(
+        radiologist_id=rid,
+        name=name,
+        email=f"{rid}@radiologists.example.org",
+        subspecialties=subs,
+        languages=langs,
+        institution=institution,
+        licences=licences,
+        capacity=5,
+    )
+
+
 DEMO_ROSTER = [
-    Radiologist(
-        radiologist_id="rad-neuro-1",
-        name="Dr. Anna Keller",
-        subspecialties=[S.NEURO],
-        languages=[L.DE, L.EN],
-        institution="Universitätsspital Demo",
-        capacity=5,
+    _radiologist(
+        "rad-neuro-1", "Dr. Anna Keller", [S.NEURO], [L.DE, L.EN], "Universitätsspital Demo", ["CH"]
     ),
-    Radiologist(
-        radiologist_id="rad-neuro-2",
-        name="Dr. Luca Bernasconi",
-        subspecialties=[S.NEURO],
-        languages=[L.IT, L.EN, L.DE],
-        institution="Ospedale Demo",
-        capacity=5,
+    _radiologist(
+        "rad-neuro-2", "Dr. Luca Bernasconi", [S.NEURO], [L.IT, L.EN, L.DE], "Ospedale Demo", ["CH", "IT"]
     ),
-    Radiologist(
-        radiologist_id="rad-msk-1",
-        name="Dr. Claire Dubois",
-        subspecialties=[S.MSK],
-        languages=[L.FR, L.EN],
-        institution="Clinique Demo",
-        capacity=5,
+    _radiologist("rad-msk-1", "Dr. Claire Dubois", [S.MSK], [L.FR, L.EN], "Clinique Demo", ["CH", "FR"]),
+    _radiologist(
+        "rad-body-1", "Dr. Jonas Meier", [S.BODY, S.CHEST], [L.DE, L.EN], "Kantonsspital Demo", ["CH"]
     ),
-    Radiologist(
-        radiologist_id="rad-body-1",
-        name="Dr. Jonas Meier",
-        subspecialties=[S.BODY, S.CHEST],
-        languages=[L.DE, L.EN],
-        institution="Kantonsspital Demo",
-        capacity=5,
+    _radiologist(
+        "rad-body-2", "Dr. Sophie Laurent", [S.BODY, S.ULTRASOUND], [L.FR, L.EN], "Hôpital Demo", ["CH"]
     ),
-    Radiologist(
-        radiologist_id="rad-body-2",
-        name="Dr. Sophie Laurent",
-        subspecialties=[S.BODY, S.ULTRASOUND],
-        languages=[L.FR, L.EN],
-        institution="Hôpital Demo",
-        capacity=5,
+    _radiologist("rad-breast-1", "Dr. Giulia Rossi", [S.BREAST], [L.IT, L.EN], "Ospedale Demo", ["CH"]),
+    _radiologist(
+        "rad-nuclear-1", "Dr. Peter Huber", [S.NUCLEAR], [L.DE, L.EN], "Universitätsspital Demo", ["CH"]
     ),
-    Radiologist(
-        radiologist_id="rad-breast-1",
-        name="Dr. Giulia Rossi",
-        subspecialties=[S.BREAST],
-        languages=[L.IT, L.EN],
-        institution="Ospedale Demo",
-        capacity=5,
-    ),
-    Radiologist(
-        radiologist_id="rad-nuclear-1",
-        name="Dr. Peter Huber",
-        subspecialties=[S.NUCLEAR],
-        languages=[L.DE, L.EN],
-        institution="Universitätsspital Demo",
-        capacity=5,
-    ),
-    Radiologist(
-        radiologist_id="rad-chest-1",
-        name="Dr. Emma Brown",
-        subspecialties=[S.CHEST, S.BODY],
-        languages=[L.EN],
-        institution="Teleradiology Demo",
-        capacity=5,
+    _radiologist(
+        "rad-chest-1", "Dr. Emma Brown", [S.CHEST, S.BODY], [L.EN], "Teleradiology Demo", ["CH", "DE"]
     ),
 ]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from secondopinion import clients, crypto, studies
@@ -62,17 +63,51 @@ class Stores:
         )
 
 
+def _plain(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join(
+        "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c)).split()
+    )
+
+
+def conflicts(radiologist: Radiologist, institutions: set[str], original_radiologist: str) -> bool:
+    """The radiologist, or their institution, made the original reading (conflict of interest)."""
+    mine = _plain(radiologist.institution)
+    for other in filter(None, map(_plain, institutions)):
+        # whole words: "Kantonsspital Baden" matches "Kantonsspital Baden AG", "X" matches no "Xray"
+        if mine and (f" {mine} " in f" {other} " or f" {other} " in f" {mine} "):
+            return True
+    theirs = _plain(original_radiologist)
+    surname = _plain(radiologist.name).split()[-1:] if radiologist.name else []
+    return bool(theirs and surname and surname[0] in theirs.split())
+
+
 def rank(
-    candidates: list[Radiologist], subspecialty: Subspecialty, language: str, excluded: set[str]
+    candidates: list[Radiologist],
+    subspecialty: Subspecialty,
+    language: str,
+    excluded: set[str],
+    *,
+    region: str = "CH",
+    at: datetime | None = None,
+    institutions: set[str] | None = None,
+    original_radiologist: str = "",
 ) -> list[Radiologist]:
-    """Eligible radiologists, best first: speaks the patient's language, then least loaded."""
+    """Eligible radiologists, best first: speaks the patient's language, then least loaded.
+
+    Eligible: of the subspecialty, available that day, with capacity, licensed where the patient
+    lives, not already tried on the case, and neither the original reader nor of their institution.
+    """
+    at = at or now()
     eligible = [
         r
         for r in candidates
-        if r.available
+        if subspecialty in r.subspecialties
         and r.open_reads < r.capacity
-        and subspecialty in r.subspecialties
+        and r.is_available(at)
+        and r.licensed_for(region)
         and r.radiologist_id not in excluded
+        and not conflicts(r, institutions or set(), original_radiologist)
     ]
     return sorted(
         eligible,
@@ -92,10 +127,23 @@ def assign(request: AssignRequest, *, stores: Stores) -> AssignResult:
     if existing is not None:  # the workflow retried this step after it had done its work
         return AssignResult(assignment_id=existing.assignment_id, radiologist_id=existing.radiologist_id)
     case = stores.cases.get(request.case_id)
-    images = [f.facts for f in stores.files.for_case(case.case_id) if f.content == ContentKind.IMAGE]
+    records = stores.files.for_case(case.case_id)
+    images = [f.facts for f in records if f.content == ContentKind.IMAGE]
     subspecialty, why = route(images)
     tried = {a.radiologist_id for a in stores.assignments.for_case(case.case_id)}
-    for radiologist in rank(stores.roster.all(), subspecialty, case.language, tried):
+    institutions = {f.facts.institution for f in records if f.facts.institution}
+    if case.original_institution:
+        institutions.add(case.original_institution)
+    candidates = rank(
+        stores.roster.all(),
+        subspecialty,
+        case.language,
+        tried,
+        region=case.region,
+        institutions=institutions,
+        original_radiologist=case.original_radiologist,
+    )
+    for radiologist in candidates:
         if not stores.roster.adjust_load(radiologist.radiologist_id, +1):
             continue  # filled up since we read the roster
         offered = now()

@@ -13,70 +13,25 @@ import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from pathlib import PurePath
 from typing import Annotated, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from pydantic import (
-    AfterValidator,
     EmailStr,
     Field,
     StringConstraints,
     ValidationError,
     field_validator,
-    model_validator,
 )
 from pydantic_core import ErrorDetails
 from secondopinion.errors import InvalidRequest
-from secondopinion.models import Contract, Language, Radiologist, Subspecialty
+from secondopinion.models import Contract, Language, Radiologist, Subspecialty, TimeOff
+from secondopinion.regions import Licence, covers
 
 # --- Moves to secondopinion.models unchanged, with Radiologist's new fields ---------------------
-
-# Word lists rather than 249 quoted literals: easier to check against the standard.
-COUNTRIES = frozenset(
-    """AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR
-    BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC
-    EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK
-    HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB
-    LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ
-    NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU
-    RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN
-    TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW""".split()  # noqa: SIM905
-)
-"""ISO 3166-1 alpha-2: every officially assigned country code."""
-
-CANTONS = frozenset("AG AI AR BE BL BS FR GE GL GR JU LU NE NW OW SG SH SO SZ TG TI UR VD VS ZG ZH".split())  # noqa: SIM905
-"""ISO 3166-2:CH: the 26 cantons, written CH-ZH."""
-
-
-def _licence(value: str) -> str:
-    code = value.strip().upper()
-    country, dash, canton = code.partition("-")
-    if (not dash and code in COUNTRIES) or (country == "CH" and canton in CANTONS):
-        return code
-    raise ValueError(
-        f"'{value}' is not a country code (ISO 3166-1, e.g. CH, DE) nor a Swiss canton (e.g. CH-ZH)"
-    )
-
-
-Licence = Annotated[str, AfterValidator(_licence)]
-"""Where a radiologist may report: a country ("DE") or a Swiss canton ("CH-ZH"), upper case."""
-
-
-class TimeOff(Contract):
-    """A period away, both days included."""
-
-    start: date
-    end: date
-
-    @model_validator(mode="after")
-    def _ends_after_it_starts(self) -> TimeOff:
-        if self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
-        return self
-
 
 # --- The roster entry ---------------------------------------------------------------------------
 
@@ -116,8 +71,7 @@ class RosterEntry(Contract):
 
     def licensed_for(self, region: str) -> bool:
         """Whether a licence covers a case from `region` ("CH-ZH", "CH", "DE"); see the module doc."""
-        wanted = region.strip().upper()
-        return wanted in self.licences or wanted.partition("-")[0] in self.licences
+        return covers(self.licences, region)
 
 
 # --- Problems -----------------------------------------------------------------------------------

@@ -7,35 +7,61 @@ it looks, so the HTML page and the PDF can never disagree on content.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from secondopinion import readability
 from secondopinion.models import (
     CaseRecord,
     Language,
+    LongText,
     QuestionAnswer,
     Radiologist,
     ReportSubmission,
+    ShortText,
     Subspecialty,
 )
+from secondopinion.readability import ReadabilityScore
 
-from .texts import MONTHS, TEXTS
+from .glossary import Glossary
+from .texts import TEXTS
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class PriorChange(StrEnum):
+    """How a finding has changed since an earlier study."""
+
+    NEW = "new"
+    STABLE = "stable"
+    IMPROVED = "improved"
+    WORSE = "worse"
+
+
+class PriorComparison(_Frozen):
+    """The radiologist's comparison of the current study with one earlier study (longitudinal option)."""
+
+    study_date: date
+    description: ShortText = Field(description='The earlier study, e.g. "MRI of the left knee".')
+    change: PriorChange
+    note: LongText = ""
+
+
 class SectionId(StrEnum):
     SUMMARY = "summary"
     QUESTIONS = "questions"
     FINDINGS = "findings"
+    PRIORS = "priors"
     IMPRESSION = "impression"
     COMPARISON = "comparison"
     RECOMMENDATIONS = "recommendations"
     DISCLAIMER = "disclaimer"
+    GLOSSARY = "glossary"
     ABOUT = "about"
 
 
@@ -66,7 +92,15 @@ class Bullets(_Frozen):
     items: list[str]
 
 
-Block = Annotated[Paragraph | Answer | Facts | Bullets, Field(discriminator="kind")]
+class Entry(_Frozen):
+    """A titled group of facts, e.g. one earlier study and how it compares."""
+
+    kind: Literal["entry"] = "entry"
+    title: str
+    facts: list[Fact]
+
+
+Block = Annotated[Paragraph | Answer | Facts | Bullets | Entry, Field(discriminator="kind")]
 
 
 class Section(_Frozen):
@@ -76,7 +110,7 @@ class Section(_Frozen):
 
 
 class ReportDocument(_Frozen):
-    """Everything a renderer needs, already in the patient's language."""
+    """Everything a renderer needs, already in the patient's language, and what is recorded with it."""
 
     language: Language
     title: str
@@ -86,15 +120,19 @@ class ReportDocument(_Frozen):
     issued_at: datetime
     issued_on: str = Field(description="issued_at's date, written out for the language.")
     verification_code: str
-    verification_label: str
+    footer_verification: str = Field(description="The verification code with its label, for page footers.")
     page_label: str = Field(description="Template with {page} and {pages}.")
+    readability: dict[SectionId, ReadabilityScore] = Field(
+        default_factory=dict,
+        description="Scores of the radiologist's text per section; recorded with the report, never shown.",
+    )
 
 
-def format_date(value: date, language: Language) -> str:
+def format_date(value: date, language: Language, texts: Mapping[str, str] | None = None) -> str:
     """Write a date out the way the language does: "3 December 2026", "3. Dezember 2026"..."""
-    texts = TEXTS[language]
+    texts = TEXTS[language] if texts is None else texts
     day = texts["date_first_day"] if value.day == 1 else str(value.day)
-    return texts["date_format"].format(day=day, month=MONTHS[language][value.month - 1], year=value.year)
+    return texts["date_format"].format(day=day, month=texts[f"month.{value.month}"], year=value.year)
 
 
 def build_document(
@@ -105,15 +143,28 @@ def build_document(
     verification_code: str,
     *,
     translated: bool | None = None,
+    priors: list[PriorComparison] | None = None,
+    consensus_with: Radiologist | None = None,
+    catalogue: Mapping[str, str] | None = None,
+    glossary: Glossary | None = None,
 ) -> ReportDocument:
     """Assemble the report in the case's language, in the order the patient reads it.
 
     ``translated`` labels the report as a translation; when not given, a report in a language the
     radiologist does not work in is taken to be one. The date is the calendar date of ``issued_at``
     in its own time zone.
+
+    ``priors`` are the comparisons with earlier studies: given, they get a section of their own,
+    newest study first; an empty list on a longitudinal case says that none could be compared.
+    ``consensus_with`` is the second radiologist of a consensus reading: the conclusion then says
+    that both read the images independently and agreed, naming both. ``catalogue`` (the case's
+    language from ``TEXTS`` by default) and ``glossary`` (the shipped one) can be replaced in tests.
     """
     language = case.language
-    texts = TEXTS[language]
+    texts = TEXTS[language] if catalogue is None else catalogue
+    glossary = Glossary.shipped() if glossary is None else glossary
+    if consensus_with is not None and consensus_with.radiologist_id == radiologist.radiologist_id:
+        raise ValueError("A consensus reading needs a second, different radiologist.")
     if translated is None:
         translated = language not in radiologist.languages
 
@@ -123,7 +174,12 @@ def build_document(
     if translated:
         notices.append(texts["translated_notice"])
 
-    issued_on = format_date(issued_at.date(), language)
+    issued_on = format_date(issued_at.date(), language, texts)
+    written = _radiologists_text(submission, priors or [])
+    impression = _paragraphs(submission.impression)
+    if consensus_with is not None:
+        statement = texts["consensus_statement"].format(first=radiologist.name, second=consensus_with.name)
+        impression.append(Paragraph(text=statement))
     sections = [
         Section(
             id=SectionId.SUMMARY, heading=texts["summary_heading"], blocks=_paragraphs(submission.summary)
@@ -132,11 +188,8 @@ def build_document(
         Section(
             id=SectionId.FINDINGS, heading=texts["findings_heading"], blocks=_paragraphs(submission.findings)
         ),
-        Section(
-            id=SectionId.IMPRESSION,
-            heading=texts["impression_heading"],
-            blocks=_paragraphs(submission.impression),
-        ),
+        _priors_section(priors, case.longitudinal, language, texts),
+        Section(id=SectionId.IMPRESSION, heading=texts["impression_heading"], blocks=impression),
         Section(
             id=SectionId.COMPARISON,
             heading=texts["comparison_heading"],
@@ -144,7 +197,10 @@ def build_document(
                 Paragraph(text=texts["radpeer_intro"]),
                 Facts(
                     facts=[
-                        Fact(label=texts["radpeer_score_label"], value=f"RADPEER {submission.radpeer.value}"),
+                        Fact(
+                            label=texts["radpeer_score_label"],
+                            value=texts["radpeer_score_value"].format(code=submission.radpeer.value),
+                        ),
                         Fact(
                             label=texts["radpeer_meaning_label"], value=texts[f"radpeer.{submission.radpeer}"]
                         ),
@@ -159,7 +215,8 @@ def build_document(
             heading=texts["disclaimer_heading"],
             blocks=[Paragraph(text=texts["disclaimer"])],
         ),
-        _about_section(case, radiologist, issued_on, verification_code, texts),
+        _glossary_section(glossary, written, language, texts),
+        _about_section(case, radiologist, consensus_with, issued_on, verification_code, texts),
     ]
     return ReportDocument(
         language=language,
@@ -170,9 +227,31 @@ def build_document(
         issued_at=issued_at,
         issued_on=issued_on,
         verification_code=verification_code,
-        verification_label=texts["verification_label"],
+        footer_verification=texts["footer_verification"].format(code=verification_code),
         page_label=texts["page_label"],
+        readability=_readability(written, language),
     )
+
+
+def _radiologists_text(
+    submission: ReportSubmission, priors: list[PriorComparison]
+) -> dict[SectionId, list[str]]:
+    """What the radiologist wrote for the patient, by the section it appears in."""
+    return {
+        SectionId.SUMMARY: [submission.summary],
+        SectionId.QUESTIONS: [qa.answer for qa in submission.answers],
+        SectionId.FINDINGS: [submission.findings],
+        SectionId.PRIORS: [part for prior in priors for part in (prior.description, prior.note)],
+        SectionId.IMPRESSION: [submission.impression],
+        SectionId.COMPARISON: [submission.radpeer_reasoning],
+        SectionId.RECOMMENDATIONS: list(submission.recommendations),
+    }
+
+
+def _readability(parts: dict[SectionId, list[str]], language: Language) -> dict[SectionId, ReadabilityScore]:
+    """One score per section with text; each part (an answer, a recommendation) is its own line."""
+    scores = {section: readability.score("\n".join(texts), language) for section, texts in parts.items()}
+    return {section: score for section, score in scores.items() if score.words}
 
 
 def _paragraphs(text: str) -> list[Block]:
@@ -186,7 +265,7 @@ def _question_key(text: str) -> str:
 
 
 def _questions_section(
-    questions: list[str], answers: list[QuestionAnswer], texts: dict[str, str]
+    questions: list[str], answers: list[QuestionAnswer], texts: Mapping[str, str]
 ) -> Section | None:
     """The patient's questions in their order, then any answer that matched none of them.
 
@@ -208,7 +287,7 @@ def _questions_section(
     return Section(id=SectionId.QUESTIONS, heading=texts["questions_heading"], blocks=blocks)
 
 
-def _recommendations_section(recommendations: list[str], texts: dict[str, str]) -> Section:
+def _recommendations_section(recommendations: list[str], texts: Mapping[str, str]) -> Section:
     blocks: list[Block] = (
         [Paragraph(text=texts["recommendations_intro"]), Bullets(items=recommendations)]
         if recommendations
@@ -217,20 +296,62 @@ def _recommendations_section(recommendations: list[str], texts: dict[str, str]) 
     return Section(id=SectionId.RECOMMENDATIONS, heading=texts["recommendations_heading"], blocks=blocks)
 
 
+def _priors_section(
+    priors: list[PriorComparison] | None, longitudinal: bool, language: Language, texts: Mapping[str, str]
+) -> Section | None:
+    if priors is None or (not priors and not longitudinal):
+        return None
+    if not priors:
+        return Section(
+            id=SectionId.PRIORS, heading=texts["priors_heading"], blocks=[Paragraph(text=texts["no_priors"])]
+        )
+    blocks: list[Block] = [Paragraph(text=texts["priors_intro"])]
+    for prior in sorted(priors, key=lambda prior: prior.study_date, reverse=True):
+        title = texts["prior_title"].format(
+            date=format_date(prior.study_date, language, texts), description=prior.description
+        )
+        facts = [Fact(label=texts["prior_change_label"], value=texts[f"change.{prior.change}"])]
+        if prior.note:
+            facts.append(Fact(label=texts["prior_note_label"], value=prior.note))
+        blocks.append(Entry(title=title, facts=facts))
+    return Section(id=SectionId.PRIORS, heading=texts["priors_heading"], blocks=blocks)
+
+
+def _glossary_section(
+    glossary: Glossary, written: dict[SectionId, list[str]], language: Language, texts: Mapping[str, str]
+) -> Section | None:
+    """The glossary's words that the radiologist used, explained; none used, no section."""
+    entries = glossary.find((text for parts in written.values() for text in parts), language)
+    if not entries:
+        return None
+    facts = Facts(facts=[Fact(label=entry.term, value=entry.definition) for entry in entries])
+    return Section(
+        id=SectionId.GLOSSARY,
+        heading=texts["glossary_heading"],
+        blocks=[Paragraph(text=texts["glossary_intro"]), facts],
+    )
+
+
 def _about_section(
     case: CaseRecord,
     radiologist: Radiologist,
+    consensus_with: Radiologist | None,
     issued_on: str,
     verification_code: str,
-    texts: dict[str, str],
+    texts: Mapping[str, str],
 ) -> Section:
     facts = [Fact(label=texts["radiologist_label"], value=radiologist.name)]
     subspecialties = _subspecialties_shown(case.subspecialty, radiologist.subspecialties)
     if subspecialties:
         value = ", ".join(texts[f"subspecialty.{subspecialty}"] for subspecialty in subspecialties)
         facts.append(Fact(label=texts["subspecialty_label"], value=value))
+    facts.append(Fact(label=texts["institution_label"], value=radiologist.institution))
+    if consensus_with is not None:
+        second = texts["radiologist_at_institution"].format(
+            name=consensus_with.name, institution=consensus_with.institution
+        )
+        facts.append(Fact(label=texts["second_radiologist_label"], value=second))
     facts += [
-        Fact(label=texts["institution_label"], value=radiologist.institution),
         Fact(label=texts["issued_label"], value=issued_on),
         Fact(label=texts["verification_label"], value=verification_code),
     ]

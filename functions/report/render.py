@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import html
 import unicodedata
+from collections.abc import Collection
+from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from fpdf.fonts import TTFFont
 
-from .document import Answer, Block, Bullets, Facts, Paragraph, ReportDocument
+from .document import Answer, Block, Bullets, Entry, Fact, Facts, Paragraph, ReportDocument
 
 # --- HTML --------------------------------------------------------------------------------------
 
@@ -72,81 +75,44 @@ def _html_block(block: Block) -> str:
             return f"<dl>\n{rows}\n</dl>"
         case Bullets(items=items):
             return "<ul>\n" + "\n".join(f"<li>{_html_text(item)}</li>" for item in items) + "\n</ul>"
+        case Entry(title=title, facts=facts):
+            return f"<h3>{_html_text(title)}</h3>\n" + _html_block(Facts(facts=facts))
     raise TypeError(f"unknown block {type(block).__name__}")
 
 
-# --- Latin-1 for the PDF core font -------------------------------------------------------------
+# --- Characters the embedded font can draw ----------------------------------------------------
 
-_LATIN1_SUBSTITUTES = {
-    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032", "'"),
-    **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033", '"'),
-    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
-    **dict.fromkeys("\u2022\u2023\u2043\u25cf\u25e6", "-"),
-    # Non-breaking stays non-breaking (U+00A0 is latin-1); other spaces become plain ones.
-    **dict.fromkeys("\u202f\u2007", "\u00a0"),
-    **dict.fromkeys("\t\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a\u3000", " "),
-    # Invisible joiners and selectors would each turn into a stray "?".
-    **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\ufe0e\ufe0f\u00ad", ""),
-    # Letters that have no accent to strip, so NFKD leaves them as they are.
-    "\u0153": "oe",
-    "\u0152": "OE",
-    "\u0142": "l",
-    "\u0141": "L",
-    "\u2039": "<",
-    "\u203a": ">",
-    "\u2026": "...",
-    "\u2265": ">=",
-    "\u2264": "<=",
-    "\u2260": "!=",
-    "\u2248": "~",
-    "\u223c": "~",
-    "\u2192": "->",
-    "\u2190": "<-",
-    "\u2194": "<->",
-    "\u21d2": "=>",
-    "\u2191": "^",
-    "\u2193": "v",
-    "\u03bc": "\u00b5",
-    "\u2103": "\u00b0C",
-    "\u2030": "o/oo",
-    "\u20ac": "EUR",
-    "\u2122": "(TM)",
-}
+_SPACES = dict.fromkeys("\t\u2028\u2029", " ")
+_REPLACEMENT = "\ufffd"
 
 
-def to_latin1(text: str) -> str:
-    """Make ``text`` encodable in latin-1 so the PDF core font can always draw it.
+def drawable(text: str, codepoints: Collection[int]) -> str:
+    """``text`` with every character the font lacks replaced, so that the PDF never drops one.
 
-    Typography is mapped to its nearest latin-1 form (curly quotes to straight ones, dashes to
-    "-", "≥" to ">="), a letter with an accent latin-1 lacks loses the accent ("ř" -> "r"), control
-    characters other than line breaks are dropped and anything else becomes "?".
+    Line breaks stay, tabs and line separators become spaces, other control and format characters
+    are dropped. A character the font lacks becomes its compatibility form when the font has that
+    ("㎤" -> "cm3", a full-width A, U+FF21 -> "A"), anything else the replacement character U+FFFD, which
+    the reader sees as a missing character rather than as punctuation.
     """
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     out = []
     for char in text:
-        if char in _LATIN1_SUBSTITUTES:
-            out.append(_LATIN1_SUBSTITUTES[char])
-        elif char == "\n" or (" " <= char <= "~") or ("\u00a0" <= char <= "\u00ff"):
+        if char == "\n" or ord(char) in codepoints:
             out.append(char)
-        elif unicodedata.category(char) in {"Cc", "Cf"}:
-            continue
-        else:
-            out.append(_without_accents(char))
+        elif char in _SPACES:
+            out.append(_SPACES[char])
+        elif unicodedata.category(char) not in {"Cc", "Cf", "Mn"}:
+            base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+            out.append(base if base and all(ord(c) in codepoints for c in base) else _REPLACEMENT)
     return "".join(out)
-
-
-def _without_accents(char: str) -> str:
-    base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
-    try:
-        base.encode("latin-1")
-    except UnicodeEncodeError:
-        return "?"
-    return base or "?"
 
 
 # --- PDF ---------------------------------------------------------------------------------------
 
-_FONT = "Helvetica"
+_FONT_DIR = Path(__file__).resolve().parent / "fonts"
+_FONT = "DejaVuSans"
+_FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
+_BULLET = "\u2022"
 _TEXT_RGB = (26, 26, 26)
 _MUTED_RGB = (90, 90, 90)
 _ACCENT_RGB = (20, 60, 110)
@@ -160,6 +126,14 @@ class _ReportPdf(FPDF):
     def __init__(self, doc: ReportDocument) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.doc = doc
+        for style, file in _FONT_FILES.items():
+            self.add_font(_FONT, style, str(_FONT_DIR / file))
+        # A glyph that only the regular face has (the bold and oblique ones are smaller) is taken
+        # from it rather than left out.
+        self.set_fallback_fonts([_FONT], exact_match=False)
+        regular = self.fonts[_FONT.lower()]
+        assert isinstance(regular, TTFFont)
+        self.codepoints = frozenset(regular.cmap)
         self.set_margins(left=20, top=20, right=20)
         self.set_auto_page_break(auto=True, margin=22)
         self.alias_nb_pages("{nb}")
@@ -169,9 +143,9 @@ class _ReportPdf(FPDF):
         self.set_text_color(*_MUTED_RGB)
         self.set_y(10)
         if self.page_no() > 1:  # the first page shows the title large, just below
-            self.cell(0, 5, to_latin1(self.doc.title))
+            self.cell(0, 5, self.drawable(self.doc.title))
             self.set_x(self.l_margin)
-        self.cell(0, 5, to_latin1(self.doc.issued_on), align="R")
+        self.cell(0, 5, self.drawable(self.doc.issued_on), align="R")
         self.set_draw_color(200, 200, 200)
         self.line(self.l_margin, 16, self.w - self.r_margin, 16)
         self.set_y(self.t_margin)
@@ -181,16 +155,19 @@ class _ReportPdf(FPDF):
         self.set_y(-15)
         self.set_font(_FONT, size=8.5)
         self.set_text_color(*_MUTED_RGB)
-        self.cell(0, 5, to_latin1(f"{self.doc.verification_label}: {self.doc.verification_code}"))
+        self.cell(0, 5, self.drawable(self.doc.footer_verification))
         self.set_x(self.l_margin)
         page = self.doc.page_label.format(page=self.page_no(), pages="{nb}")
-        self.cell(0, 5, to_latin1(page), align="R")
+        self.cell(0, 5, self.drawable(page), align="R")
         self.set_text_color(*_TEXT_RGB)
+
+    def drawable(self, text: str) -> str:
+        return drawable(text, self.codepoints)
 
     def text_block(self, text: str, *, style: str = "", size: float = _BODY_PT, fill: bool = False) -> None:
         self.set_font(_FONT, style=style, size=size)
         self.multi_cell(
-            0, size * _LEADING, to_latin1(text), align="L", fill=fill, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            0, size * _LEADING, self.drawable(text), align="L", fill=fill, new_x=XPos.LMARGIN, new_y=YPos.NEXT
         )
 
     def keep_together(self, height: float) -> None:
@@ -215,18 +192,28 @@ class _ReportPdf(FPDF):
                 self.text_block(question, style="B")
                 self.text_block(answer, style="" if answered else "I")
             case Facts(facts=facts):
-                for fact in facts:
-                    self.keep_together(3 * _LINE)
-                    self.text_block(fact.label, style="B", size=9.5)
-                    self.text_block(fact.value)
-                    self.ln(1)
+                self.facts(facts)
             case Bullets(items=items):
                 for item in items:
                     self.keep_together(2 * _LINE)
                     self.set_font(_FONT, size=_BODY_PT)
-                    self.cell(6, _LINE, "-")
-                    self.multi_cell(0, _LINE, to_latin1(item), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                    self.cell(6, _LINE, _BULLET)
+                    self.multi_cell(
+                        0, _LINE, self.drawable(item), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+                    )
+            case Entry(title=title, facts=facts):
+                self.keep_together(5 * _LINE)
+                self.text_block(title, style="B")
+                self.ln(1)
+                self.facts(facts)
         self.ln(2)
+
+    def facts(self, facts: list[Fact]) -> None:
+        for fact in facts:
+            self.keep_together(3 * _LINE)
+            self.text_block(fact.label, style="B", size=9.5)
+            self.text_block(fact.value)
+            self.ln(1)
 
 
 def render_pdf(doc: ReportDocument, compress: bool = True) -> bytes:

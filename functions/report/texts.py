@@ -1,376 +1,183 @@
-"""The fixed wording of the patient's report, in every language the service offers.
+"""The fixed wording of the patient's report, from one gettext catalogue per language.
 
-Written for lay readers: short sentences, everyday words, the reader addressed directly (formal
-"Sie", "vous", "Lei"). Every language has the same keys; ``{page}`` and ``{pages}`` are filled in by
-the PDF renderer, ``{day}``, ``{month}`` and ``{year}`` by the date formatter.
+The catalogues are ``locale/<language>/LC_MESSAGES/report.po`` beside this module. Each entry is
+
+    msgctxt "disclaimer"          the stable key the code looks the text up by
+    msgid "This second..."        the English source, the same in every catalogue
+    msgstr "Diese Zweitmeinung..." the text shown to the patient (in en, the English itself)
+
+so a translator sees the English next to their text, and a changed English source shows up as a
+catalogue whose msgid no longer matches (the tests compare them). The texts are written for lay
+readers: short sentences, everyday words, the reader addressed directly (formal "Sie", "vous",
+"Lei"). ``{placeholders}`` are filled in by the code, as each entry's ``#.`` comment says.
+
+The .po files are read directly by a small parser, so that no compile step (msgfmt, Babel) stands
+between editing a catalogue and shipping it; ``Catalogue`` is a ``gettext.NullTranslations``, so
+anything that speaks gettext can use it.
 """
 
 from __future__ import annotations
 
+import gettext
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
 from secondopinion.models import Language
 
-EN: dict[str, str] = {
-    "title": "Radiology second opinion",
-    "translated_notice": (
-        "This report has been translated from the language in which the radiologist wrote it. "
-        "If any wording is unclear, please discuss it with your doctor."
-    ),
-    "urgent_notice": (
-        "A finding in this report is marked as urgent. Please contact your doctor as soon as possible."
-    ),
-    "summary_heading": "Summary in plain language",
-    "questions_heading": "Answers to your questions",
-    "not_answered": "This question was not answered in this report \u2014 please ask your doctor.",
-    "findings_heading": "Findings: what the images show",
-    "impression_heading": "Conclusion",
-    "comparison_heading": "Comparison with the original reading",
-    "radpeer_intro": (
-        "Radiologists use a standard scale, called RADPEER, to compare two readings of the same images. "
-        "A difference is not necessarily a mistake, and radiologists often score the same case "
-        "differently. Please read the score together with the reasons below."
-    ),
-    "radpeer_score_label": "Score",
-    "radpeer_meaning_label": "What this means",
-    "radpeer_reasoning_label": "The radiologist's reasons",
-    "radpeer.1": "This second opinion agrees with the original reading.",
-    "radpeer.2a": (
-        "There is a difference from the original reading. It is understandable, because it is easy "
-        "to miss, and it is unlikely to matter for your care."
-    ),
-    "radpeer.2b": (
-        "There is a difference from the original reading. It is understandable, because it is easy "
-        "to miss, but it is likely to matter for your care."
-    ),
-    "radpeer.3a": (
-        "There is a difference from the original reading that most radiologists would have noticed. "
-        "It is unlikely to matter for your care."
-    ),
-    "radpeer.3b": (
-        "There is a difference from the original reading that most radiologists would have noticed. "
-        "It is likely to matter for your care."
-    ),
-    "recommendations_heading": "To discuss with your doctor",
-    "recommendations_intro": (
-        "The radiologist suggests that you discuss these points with the doctor who is treating you:"
-    ),
-    "no_recommendations": "The radiologist has no further recommendations.",
-    "disclaimer_heading": "Important",
-    "disclaimer": (
-        "This second opinion is an interpretation of your images by an independent radiologist. "
-        "It is not a diagnosis and not a treatment plan. Please discuss it with the doctor who is "
-        "treating you before you make any decision about your health or your treatment."
-    ),
-    "about_heading": "About this report",
-    "radiologist_label": "Radiologist",
-    "subspecialty_label": "Specialist area",
-    "institution_label": "Institution",
-    "issued_label": "Date of issue",
-    "verification_label": "Verification code",
-    "verification_hint": (
-        "Quote this code if you or your doctor want to confirm that this report is genuine."
-    ),
-    "page_label": "Page {page} of {pages}",
-    "date_format": "{day} {month} {year}",
-    "date_first_day": "1",
-    "subspecialty.neuroradiology": "Neuroradiology (brain, head, spine and neck)",
-    "subspecialty.musculoskeletal": "Musculoskeletal radiology (bones, joints and muscles)",
-    "subspecialty.body_imaging": "Body imaging (chest, abdomen and pelvis)",
-    "subspecialty.breast_imaging": "Breast imaging",
-    "subspecialty.nuclear_medicine": "Nuclear medicine",
-    "subspecialty.ultrasound": "Ultrasound",
-    "subspecialty.chest": "Chest radiology",
-}
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "report"
 
-DE: dict[str, str] = {
-    "title": "Radiologische Zweitmeinung",
-    "translated_notice": (
-        "Dieser Bericht wurde aus der Sprache übersetzt, in der die Radiologin oder der Radiologe "
-        "ihn geschrieben hat. Wenn Ihnen etwas unklar ist, besprechen Sie es bitte mit Ihrer Ärztin "
-        "oder Ihrem Arzt."
-    ),
-    "urgent_notice": (
-        "Ein Befund in diesem Bericht ist als dringend markiert. Bitte wenden Sie sich so bald wie "
-        "möglich an Ihre Ärztin oder Ihren Arzt."
-    ),
-    "summary_heading": "Zusammenfassung in einfachen Worten",
-    "questions_heading": "Antworten auf Ihre Fragen",
-    "not_answered": (
-        "Diese Frage wird in diesem Bericht nicht beantwortet \u2013 bitte fragen Sie Ihre Ärztin "
-        "oder Ihren Arzt."
-    ),
-    "findings_heading": "Befund: Was die Bilder zeigen",
-    "impression_heading": "Beurteilung",
-    "comparison_heading": "Vergleich mit dem ursprünglichen Befund",
-    "radpeer_intro": (
-        "Radiologinnen und Radiologen vergleichen zwei Beurteilungen derselben Bilder mit einer "
-        "einheitlichen Skala namens RADPEER. Ein Unterschied ist nicht unbedingt ein Fehler, und "
-        "Fachleute bewerten denselben Fall oft unterschiedlich. Lesen Sie die Bewertung deshalb "
-        "bitte zusammen mit der Begründung."
-    ),
-    "radpeer_score_label": "Bewertung",
-    "radpeer_meaning_label": "Was das bedeutet",
-    "radpeer_reasoning_label": "Begründung",
-    "radpeer.1": "Diese Zweitmeinung stimmt mit dem ursprünglichen Befund überein.",
-    "radpeer.2a": (
-        "Es gibt einen Unterschied zum ursprünglichen Befund. Er ist verständlich, weil man ihn "
-        "leicht übersehen kann, und ist für Ihre Behandlung wahrscheinlich nicht von Bedeutung."
-    ),
-    "radpeer.2b": (
-        "Es gibt einen Unterschied zum ursprünglichen Befund. Er ist verständlich, weil man ihn "
-        "leicht übersehen kann, ist für Ihre Behandlung aber wahrscheinlich von Bedeutung."
-    ),
-    "radpeer.3a": (
-        "Es gibt einen Unterschied zum ursprünglichen Befund, der den meisten Radiologinnen und "
-        "Radiologen aufgefallen wäre. Für Ihre Behandlung ist er wahrscheinlich nicht von Bedeutung."
-    ),
-    "radpeer.3b": (
-        "Es gibt einen Unterschied zum ursprünglichen Befund, der den meisten Radiologinnen und "
-        "Radiologen aufgefallen wäre. Für Ihre Behandlung ist er wahrscheinlich von Bedeutung."
-    ),
-    "recommendations_heading": "Mit Ihrer Ärztin oder Ihrem Arzt zu besprechen",
-    "recommendations_intro": (
-        "Es wird empfohlen, diese Punkte mit Ihrer behandelnden Ärztin oder Ihrem behandelnden Arzt "
-        "zu besprechen:"
-    ),
-    "no_recommendations": "Es gibt keine weiteren Empfehlungen.",
-    "disclaimer_heading": "Wichtiger Hinweis",
-    "disclaimer": (
-        "Diese Zweitmeinung ist eine Beurteilung Ihrer Bilder durch eine unabhängige Radiologin oder "
-        "einen unabhängigen Radiologen. Sie ist weder eine Diagnose noch ein Behandlungsplan. Bitte "
-        "besprechen Sie sie mit Ihrer behandelnden Ärztin oder Ihrem behandelnden Arzt, bevor Sie "
-        "Entscheidungen über Ihre Gesundheit oder Ihre Behandlung treffen."
-    ),
-    "about_heading": "Angaben zu diesem Bericht",
-    "radiologist_label": "Verfasst von",
-    "subspecialty_label": "Fachgebiet",
-    "institution_label": "Einrichtung",
-    "issued_label": "Ausgestellt am",
-    "verification_label": "Prüfcode",
-    "verification_hint": (
-        "Geben Sie diesen Code an, wenn Sie oder Ihre Ärztin oder Ihr Arzt die Echtheit dieses "
-        "Berichts prüfen lassen möchten."
-    ),
-    "page_label": "Seite {page} von {pages}",
-    "date_format": "{day}. {month} {year}",
-    "date_first_day": "1",
-    "subspecialty.neuroradiology": "Neuroradiologie (Gehirn, Kopf, Wirbelsäule und Hals)",
-    "subspecialty.musculoskeletal": "Muskuloskelettale Radiologie (Knochen, Gelenke und Muskeln)",
-    "subspecialty.body_imaging": "Bildgebung des Rumpfes (Brustkorb, Bauch und Becken)",
-    "subspecialty.breast_imaging": "Brustbildgebung",
-    "subspecialty.nuclear_medicine": "Nuklearmedizin",
-    "subspecialty.ultrasound": "Ultraschall",
-    "subspecialty.chest": "Radiologie des Brustkorbs",
-}
 
-FR: dict[str, str] = {
-    "title": "Deuxième avis radiologique",
-    "translated_notice": (
-        "Ce rapport a été traduit de la langue dans laquelle il a été rédigé. Si une formulation "
-        "vous semble peu claire, parlez-en à votre médecin."
-    ),
-    "urgent_notice": (
-        "Un résultat de ce rapport est signalé comme urgent. Veuillez contacter votre médecin dès "
-        "que possible."
-    ),
-    "summary_heading": "Résumé en termes simples",
-    "questions_heading": "Réponses à vos questions",
-    "not_answered": "Ce rapport ne répond pas à cette question \u2014 veuillez la poser à votre médecin.",
-    "findings_heading": "Constatations\u00a0: ce que montrent les images",
-    "impression_heading": "Conclusion",
-    "comparison_heading": "Comparaison avec l\u2019interprétation initiale",
-    "radpeer_intro": (
-        "Les radiologues utilisent une échelle standard, appelée RADPEER, pour comparer deux lectures "
-        "des mêmes images. Une différence n\u2019est pas forcément une erreur, et les radiologues "
-        "notent souvent un même cas de façon différente. Lisez donc le score avec les explications "
-        "qui suivent."
-    ),
-    "radpeer_score_label": "Score",
-    "radpeer_meaning_label": "Ce que cela signifie",
-    "radpeer_reasoning_label": "Justification",
-    "radpeer.1": "Ce deuxième avis est en accord avec l\u2019interprétation initiale.",
-    "radpeer.2a": (
-        "Il y a une différence avec l\u2019interprétation initiale. Elle est compréhensible, car "
-        "facile à manquer, et il est peu probable qu\u2019elle compte pour votre prise en charge."
-    ),
-    "radpeer.2b": (
-        "Il y a une différence avec l\u2019interprétation initiale. Elle est compréhensible, car "
-        "facile à manquer, mais elle compte probablement pour votre prise en charge."
-    ),
-    "radpeer.3a": (
-        "Il y a une différence avec l\u2019interprétation initiale, que la plupart des radiologues "
-        "auraient remarquée. Il est peu probable qu\u2019elle compte pour votre prise en charge."
-    ),
-    "radpeer.3b": (
-        "Il y a une différence avec l\u2019interprétation initiale, que la plupart des radiologues "
-        "auraient remarquée. Elle compte probablement pour votre prise en charge."
-    ),
-    "recommendations_heading": "À discuter avec votre médecin",
-    "recommendations_intro": (
-        "Il vous est conseillé de discuter des points suivants avec le médecin qui vous suit\u00a0:"
-    ),
-    "no_recommendations": "Il n\u2019y a pas d\u2019autre recommandation.",
-    "disclaimer_heading": "Important",
-    "disclaimer": (
-        "Ce deuxième avis est une interprétation de vos images par un radiologue indépendant. Ce "
-        "n\u2019est ni un diagnostic ni un plan de traitement. Parlez-en avec le médecin qui vous suit "
-        "avant de prendre toute décision concernant votre santé ou votre traitement."
-    ),
-    "about_heading": "À propos de ce rapport",
-    "radiologist_label": "Radiologue",
-    "subspecialty_label": "Domaine de spécialité",
-    "institution_label": "Établissement",
-    "issued_label": "Date d\u2019émission",
-    "verification_label": "Code de vérification",
-    "verification_hint": (
-        "Indiquez ce code si vous ou votre médecin souhaitez vérifier l\u2019authenticité de ce rapport."
-    ),
-    "page_label": "Page {page} sur {pages}",
-    "date_format": "{day} {month} {year}",
-    "date_first_day": "1er",
-    "subspecialty.neuroradiology": "Neuroradiologie (cerveau, tête, colonne vertébrale et cou)",
-    "subspecialty.musculoskeletal": "Radiologie ostéo-articulaire (os, articulations et muscles)",
-    "subspecialty.body_imaging": "Imagerie du tronc (thorax, abdomen et bassin)",
-    "subspecialty.breast_imaging": "Imagerie du sein",
-    "subspecialty.nuclear_medicine": "Médecine nucléaire",
-    "subspecialty.ultrasound": "Échographie",
-    "subspecialty.chest": "Radiologie thoracique",
-}
+class PoSyntaxError(ValueError):
+    """A .po file this parser cannot read; the message names the line."""
 
-IT: dict[str, str] = {
-    "title": "Secondo parere radiologico",
-    "translated_notice": (
-        "Questo referto è stato tradotto dalla lingua in cui è stato redatto. Se una formulazione "
-        "non Le è chiara, ne parli con il Suo medico."
-    ),
-    "urgent_notice": (
-        "In questo referto un reperto è segnalato come urgente. Contatti il Suo medico il prima possibile."
-    ),
-    "summary_heading": "Riassunto in parole semplici",
-    "questions_heading": "Risposte alle Sue domande",
-    "not_answered": (
-        "Questo referto non risponde a questa domanda: La preghiamo di rivolgerla al Suo medico."
-    ),
-    "findings_heading": "Reperti: cosa mostrano le immagini",
-    "impression_heading": "Conclusioni",
-    "comparison_heading": "Confronto con la lettura originale",
-    "radpeer_intro": (
-        "I radiologi usano una scala standard, chiamata RADPEER, per confrontare due letture delle "
-        "stesse immagini. Una differenza non è per forza un errore, e spesso i radiologi valutano lo "
-        "stesso caso in modo diverso. Legga quindi il punteggio insieme alla motivazione che segue."
-    ),
-    "radpeer_score_label": "Punteggio",
-    "radpeer_meaning_label": "Cosa significa",
-    "radpeer_reasoning_label": "Motivazione",
-    "radpeer.1": "Questo secondo parere concorda con la lettura originale.",
-    "radpeer.2a": (
-        "C\u2019è una differenza rispetto alla lettura originale. È comprensibile, perché è facile "
-        "non notarla, ed è improbabile che conti per le Sue cure."
-    ),
-    "radpeer.2b": (
-        "C\u2019è una differenza rispetto alla lettura originale. È comprensibile, perché è facile "
-        "non notarla, ma probabilmente conta per le Sue cure."
-    ),
-    "radpeer.3a": (
-        "C\u2019è una differenza rispetto alla lettura originale che la maggior parte dei radiologi "
-        "avrebbe notato. È improbabile che conti per le Sue cure."
-    ),
-    "radpeer.3b": (
-        "C\u2019è una differenza rispetto alla lettura originale che la maggior parte dei radiologi "
-        "avrebbe notato. Probabilmente conta per le Sue cure."
-    ),
-    "recommendations_heading": "Da discutere con il Suo medico",
-    "recommendations_intro": "Le consigliamo di discutere questi punti con il medico che La segue:",
-    "no_recommendations": "Non ci sono altre raccomandazioni.",
-    "disclaimer_heading": "Avvertenza importante",
-    "disclaimer": (
-        "Questo secondo parere è un\u2019interpretazione delle Sue immagini da parte di un radiologo "
-        "indipendente. Non è una diagnosi né un piano di cura. Ne parli con il medico che La segue "
-        "prima di prendere qualsiasi decisione sulla Sua salute o sulle Sue cure."
-    ),
-    "about_heading": "Informazioni su questo referto",
-    "radiologist_label": "Redatto da",
-    "subspecialty_label": "Area di specializzazione",
-    "institution_label": "Struttura",
-    "issued_label": "Data di emissione",
-    "verification_label": "Codice di verifica",
-    "verification_hint": (
-        "Indichi questo codice se Lei o il Suo medico desiderate verificare l\u2019autenticità di "
-        "questo referto."
-    ),
-    "page_label": "Pagina {page} di {pages}",
-    "date_format": "{day} {month} {year}",
-    "date_first_day": "1",
-    "subspecialty.neuroradiology": "Neuroradiologia (cervello, testa, colonna vertebrale e collo)",
-    "subspecialty.musculoskeletal": "Radiologia muscoloscheletrica (ossa, articolazioni e muscoli)",
-    "subspecialty.body_imaging": "Diagnostica per immagini del tronco (torace, addome e bacino)",
-    "subspecialty.breast_imaging": "Diagnostica per immagini del seno",
-    "subspecialty.nuclear_medicine": "Medicina nucleare",
-    "subspecialty.ultrasound": "Ecografia",
-    "subspecialty.chest": "Radiologia del torace",
-}
 
-TEXTS: dict[Language, dict[str, str]] = {
-    Language.EN: EN,
-    Language.DE: DE,
-    Language.FR: FR,
-    Language.IT: IT,
-}
+@dataclass(frozen=True)
+class Message:
+    """One catalogue entry; ``context`` is None for an entry without msgctxt (the header)."""
 
-MONTHS: dict[Language, tuple[str, ...]] = {
-    Language.EN: (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-    Language.DE: (
-        "Januar",
-        "Februar",
-        "März",
-        "April",
-        "Mai",
-        "Juni",
-        "Juli",
-        "August",
-        "September",
-        "Oktober",
-        "November",
-        "Dezember",
-    ),
-    Language.FR: (
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ),
-    Language.IT: (
-        "gennaio",
-        "febbraio",
-        "marzo",
-        "aprile",
-        "maggio",
-        "giugno",
-        "luglio",
-        "agosto",
-        "settembre",
-        "ottobre",
-        "novembre",
-        "dicembre",
-    ),
-}
+    context: str | None
+    msgid: str
+    msgstr: str
+    fuzzy: bool = False
+
+
+_ESCAPES = {"\\": "\\", '"': '"', "n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v"}
+_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"\s*$')
+_KEYWORD = re.compile(r"(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)\s+(.*)$")
+
+
+def _unquote(text: str, line_no: int) -> str:
+    match = _QUOTED.fullmatch(text.strip())
+    if match is None:
+        raise PoSyntaxError(f"line {line_no}: expected a quoted string, got {text.strip()!r}")
+
+    def unescape(escape: re.Match[str]) -> str:
+        char = escape.group(1)
+        if char not in _ESCAPES:
+            raise PoSyntaxError(f"line {line_no}: unsupported escape \\{char}")
+        return _ESCAPES[char]
+
+    return re.sub(r"\\(.)", unescape, match.group(1))
+
+
+def parse_po(text: str) -> list[Message]:
+    """The entries of a .po file: msgctxt, msgid, msgstr, strings continued over several lines,
+    C escapes and the ``#, fuzzy`` flag. Comments are skipped; plural forms and obsolete (``#~``)
+    entries are refused, since the report uses neither.
+    """
+    messages: list[Message] = []
+    fields: dict[str, str] = {}
+    flags: set[str] = set()
+    current: str | None = None
+
+    def finish(line_no: int) -> None:
+        nonlocal fields, flags, current
+        if fields:
+            if "msgid" not in fields or "msgstr" not in fields:
+                raise PoSyntaxError(f"line {line_no}: an entry needs both msgid and msgstr")
+            messages.append(
+                Message(fields.get("msgctxt"), fields["msgid"], fields["msgstr"], "fuzzy" in flags)
+            )
+        fields, flags, current = {}, set(), None
+
+    for line_no, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            finish(line_no)
+        elif line.startswith("#~"):
+            raise PoSyntaxError(f"line {line_no}: obsolete entries (#~) are not supported; delete them")
+        elif line.startswith("#"):
+            if fields:  # a comment starts the next entry
+                finish(line_no)
+            if line.startswith("#,"):
+                flags |= {flag.strip() for flag in line[2:].split(",")}
+        elif line.startswith('"'):
+            if current is None:
+                raise PoSyntaxError(f"line {line_no}: a continued string with nothing to continue")
+            fields[current] += _unquote(line, line_no)
+        else:
+            match = _KEYWORD.match(line)
+            if match is None:
+                raise PoSyntaxError(f"line {line_no}: unexpected {line!r}")
+            keyword, rest = match.groups()
+            if keyword == "msgid_plural" or keyword.startswith("msgstr["):
+                raise PoSyntaxError(f"line {line_no}: plural forms are not supported")
+            if keyword in ("msgctxt", "msgid") and "msgstr" in fields:
+                finish(line_no)
+            if keyword in fields:
+                raise PoSyntaxError(f"line {line_no}: {keyword} given twice in one entry")
+            fields[keyword] = _unquote(rest, line_no)
+            current = keyword
+    finish(len(text.splitlines()) + 1)
+    return messages
+
+
+def _header(messages: Iterable[Message]) -> dict[str, str]:
+    header = next((m.msgstr for m in messages if m.context is None and m.msgid == ""), "")
+    pairs = (line.split(":", 1) for line in header.splitlines() if ":" in line)
+    return {name.strip().lower(): value.strip() for name, value in pairs}
+
+
+class Catalogue(gettext.NullTranslations, Mapping[str, str]):
+    """One language's texts: a read-only mapping from key (msgctxt) to text, and gettext's API.
+
+    An entry that is fuzzy or has an empty msgstr counts as untranslated, as with msgfmt: its key
+    gives the English msgid. The tests make sure no shipped catalogue has one.
+    """
+
+    def __init__(self, messages: Iterable[Message]) -> None:
+        super().__init__()
+        messages = list(messages)
+        self._info = _header(messages)
+        charset = re.search(r"charset=([\w-]+)", self._info.get("content-type", "charset=UTF-8"))
+        self._charset = charset.group(1) if charset else "UTF-8"
+        self._translations: dict[tuple[str | None, str], str] = {}
+        self._by_key: dict[str, str] = {}
+        for message in messages:
+            if message.context is None and message.msgid == "":
+                continue
+            translated = bool(message.msgstr) and not message.fuzzy
+            if translated:
+                self._translations[(message.context, message.msgid)] = message.msgstr
+            if message.context is not None:
+                if message.context in self._by_key:
+                    raise PoSyntaxError(f"msgctxt {message.context!r} is used twice")
+                self._by_key[message.context] = message.msgstr if translated else message.msgid
+        self.messages: tuple[Message, ...] = tuple(m for m in messages if m.context is not None)
+
+    @classmethod
+    def from_po(cls, path: Path) -> Catalogue:
+        text = path.read_text(encoding="utf-8")
+        try:
+            return cls(parse_po(text))
+        except PoSyntaxError as error:
+            raise PoSyntaxError(f"{path}: {error}") from error
+
+    def gettext(self, message: str) -> str:
+        return self._translations.get((None, message)) or super().gettext(message)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return self._translations.get((context, message)) or super().pgettext(context, message)
+
+    def __getitem__(self, key: str) -> str:
+        return self._by_key[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_key)
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+
+def catalogue_path(language: Language) -> Path:
+    return LOCALE_DIR / language.value / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+TEXTS: Mapping[Language, Catalogue] = MappingProxyType(
+    {language: Catalogue.from_po(catalogue_path(language)) for language in Language}
+)
+"""The shipped catalogues, read once when the module is imported (at cold start)."""

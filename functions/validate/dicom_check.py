@@ -602,6 +602,7 @@ def _facts(dataset: Dataset, sop_class: str, salt: bytes | None = None) -> Dicom
         study_description=_text(dataset, "StudyDescription"),
         series_description=_text(dataset, "SeriesDescription"),
         transfer_syntax=_text(_file_meta(dataset), "TransferSyntaxUID"),
+        institution=_text(dataset, "InstitutionName"),
     )
 
 

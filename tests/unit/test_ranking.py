@@ -18,13 +18,14 @@ def _rad(
 ) -> Radiologist:
     return Radiologist(
         radiologist_id=rid,
-        name=rid,
+        name=f"Dr. {rid.capitalize()}",
         subspecialties=subs or [Subspecialty.NEURO],
         languages=langs,
         institution="X",
         capacity=capacity,
         open_reads=load,
         available=available,
+        licences=["CH"],
     )
 
 
@@ -58,3 +59,41 @@ def test_full_unavailable_tried_and_other_subspecialty_radiologists_are_not_elig
     ]
     ranked = rank(candidates, Subspecialty.NEURO, Language.DE, {"tried"})
     assert [r.radiologist_id for r in ranked] == ["ok"]
+
+
+def test_a_radiologist_on_time_off_or_not_licensed_where_the_patient_lives_is_not_eligible() -> None:
+    from datetime import UTC, date, datetime
+
+    from secondopinion.models import TimeOff
+
+    away = _rad("away", langs=[Language.DE]).model_copy(
+        update={"time_off": [TimeOff(start=date(2026, 12, 20), end=date(2027, 1, 3))]}
+    )
+    german = _rad("german", langs=[Language.DE]).model_copy(update={"licences": ["DE"]})
+    zurich = _rad("zurich", langs=[Language.DE]).model_copy(update={"licences": ["CH-ZH"]})
+    ranked = rank(
+        [away, german, zurich],
+        Subspecialty.NEURO,
+        Language.DE,
+        set(),
+        region="CH-ZH",
+        at=datetime(2026, 12, 24, 12, tzinfo=UTC),
+    )
+    assert [r.radiologist_id for r in ranked] == ["zurich"]
+
+
+def test_the_original_reader_and_their_institution_are_never_chosen() -> None:
+    same_place = _rad("same", langs=[Language.DE]).model_copy(
+        update={"institution": "Kantonsspital Baden AG"}
+    )
+    same_person = _rad("person", langs=[Language.DE]).model_copy(update={"name": "Dr. Hans Muster"})
+    other = _rad("other", langs=[Language.DE])
+    ranked = rank(
+        [same_place, same_person, other],
+        Subspecialty.NEURO,
+        Language.DE,
+        set(),
+        institutions={"KANTONSSPITAL BADEN"},
+        original_radiologist="Prof. H. Muster",
+    )
+    assert [r.radiologist_id for r in ranked] == ["other"]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
+from pypdf import PdfReader
 from secondopinion.models import (
     CaseRecord,
     CaseStatus,
@@ -22,12 +24,14 @@ from functions.report.document import (
     Answer,
     Bullets,
     Facts,
+    PriorChange,
+    PriorComparison,
     ReportDocument,
     SectionId,
     build_document,
     format_date,
 )
-from functions.report.render import render_html, render_pdf, to_latin1
+from functions.report.render import drawable, render_html, render_pdf
 from functions.report.texts import TEXTS
 
 ISSUED_AT = datetime(2026, 12, 3, 14, 30, tzinfo=UTC)
@@ -92,21 +96,9 @@ def _answers(doc: ReportDocument) -> list[Answer]:
     return [block for block in _section(doc, SectionId.QUESTIONS).blocks if isinstance(block, Answer)]
 
 
-_PDF_STRING = re.compile(rb"\(((?:\\.|[^\\)])*)\) Tj")
-
-
 def _pdf_text(pdf: bytes) -> str:
-    """The text drawn in an uncompressed PDF, one line per line of the page.
-
-    fpdf2 writes each line as one text object whose strings (the page total is a string of its own)
-    escape "(", ")" and "\\"; the bytes are latin-1, the core font's encoding.
-    """
-    lines = []
-    for line in pdf.split(b"\n"):
-        strings = _PDF_STRING.findall(line)
-        if strings:
-            lines.append(b"".join(re.sub(rb"\\(.)", rb"\1", string) for string in strings).decode("latin-1"))
-    return "\n".join(lines)
+    """The text of every page, as a PDF reader extracts it: one line per line of the page."""
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
 def test_every_language_has_the_same_text_keys():
@@ -119,19 +111,23 @@ def test_every_language_has_the_same_text_keys():
 
 
 def test_sections_follow_the_reading_order(case, submission, radiologist):
-    # Given a complete reading
+    # Given a complete reading of a longitudinal case, compared with an earlier study
+    prior = PriorComparison(study_date=date(2025, 3, 4), description="MRI", change=PriorChange.WORSE)
+
     # When the document is built
-    doc = _build(case, submission, radiologist)
+    doc = build_document(case, submission, radiologist, ISSUED_AT, CODE, priors=[prior])
 
     # Then the sections come in the order the patient should read them
     assert [section.id for section in doc.sections] == [
         SectionId.SUMMARY,
         SectionId.QUESTIONS,
         SectionId.FINDINGS,
+        SectionId.PRIORS,
         SectionId.IMPRESSION,
         SectionId.COMPARISON,
         SectionId.RECOMMENDATIONS,
         SectionId.DISCLAIMER,
+        SectionId.GLOSSARY,
         SectionId.ABOUT,
     ]
 
@@ -274,18 +270,22 @@ def test_html_shows_the_localized_disclaimer_and_date(case, submission, radiolog
     assert format_date(ISSUED_AT.date(), language) in page
 
 
+def _flowing(text: str) -> str:
+    """Lines joined and spaces (including non-breaking ones) made plain, to compare wrapped text."""
+    return " ".join(text.split())
+
+
 @pytest.mark.parametrize("language", list(Language))
 def test_pdf_shows_the_localized_disclaimer_and_date(case, submission, radiologist, language):
     # Given a case in this language
     case = case.model_copy(update={"language": language})
 
-    # When the report is rendered as an uncompressed PDF
-    text = _pdf_text(render_pdf(_build(case, submission, radiologist), compress=False))
+    # When the report is rendered as a PDF
+    text = _pdf_text(render_pdf(_build(case, submission, radiologist)))
 
-    # Then its text, lines joined again, holds the disclaimer (in latin-1 typography) and the date
-    flowing = text.replace("\n", " ")
-    assert to_latin1(TEXTS[language]["disclaimer"]) in flowing
-    assert format_date(ISSUED_AT.date(), language) in flowing
+    # Then its text, lines joined again, holds the disclaimer exactly as written and the date
+    assert _flowing(TEXTS[language]["disclaimer"]) in _flowing(text)
+    assert format_date(ISSUED_AT.date(), language) in text
 
 
 def test_html_has_one_h1_and_the_section_headings_in_order(case, submission, radiologist):
@@ -322,37 +322,78 @@ def test_pdf_contains_the_summary(case, submission, radiologist):
     assert submission.summary in _pdf_text(pdf)
 
 
-def test_pdf_keeps_the_umlauts_of_the_german_disclaimer(case, submission, radiologist):
-    # Given a German case
-    case = case.model_copy(update={"language": Language.DE})
-
-    # When it is rendered as an uncompressed PDF
-    text = _pdf_text(render_pdf(_build(case, submission, radiologist), compress=False))
-
-    # Then the disclaimer's words with umlauts are drawn as latin-1, not replaced
-    for word in ("unabhängige", "Ärztin", "über"):
-        assert word in text, word
-
-
-def test_pdf_renders_curly_quotes_and_emoji_without_error(case, submission, radiologist):
-    # Given a summary with typography and an emoji the core font cannot draw
-    summary = "The \u201csmall\u201d tear \u2014 nothing more\u2026 \U0001f600"
+@pytest.mark.parametrize(
+    ("language", "sample"),
+    [
+        (Language.EN, "\u201cSmall\u201d \u2013 it\u2019s \u2265 3 mm, 5 µm; Dvořák, Łódź"),
+        (Language.DE, "Größe, Ärztin, übermäßig, Ödem \u2013 \u201eklein\u201c"),
+        (Language.FR, "œdème, ça, à côté, très, «\u00a0stable\u00a0», l\u2019épaule, naïf, Ç"),
+        (Language.IT, "più, città, perché, così, «stabile», l\u2019esame, È"),
+    ],
+)
+def test_pdf_keeps_every_letter_and_typographic_mark(case, submission, radiologist, language, sample):
+    # Given a summary with the accents, sharp s and typography of the language, and a common set
+    summary = f"ä ö ü ß é è à ç ì \u2014 {sample}"
+    case = case.model_copy(update={"language": language})
     submission = submission.model_copy(update={"summary": summary})
 
-    # When it is rendered as an uncompressed PDF
-    text = _pdf_text(render_pdf(_build(case, submission, radiologist), compress=False))
+    # When it is rendered as a PDF and its text extracted
+    text = _pdf_text(render_pdf(_build(case, submission, radiologist)))
 
-    # Then the typography is simplified and the emoji replaced
-    assert 'The "small" tear - nothing more... ?' in text
+    # Then every character comes back as written, none simplified or lost
+    assert _flowing(summary) in _flowing(text)
+
+
+def test_pdf_embeds_a_subset_of_the_unicode_font(case, submission, radiologist):
+    # Given / when a report is rendered as a PDF
+    pdf = render_pdf(_build(case, submission, radiologist), compress=False)
+
+    # Then it carries its own TrueType font, subsetted, instead of a core font the viewer substitutes
+    assert b"/FontFile2" in pdf
+    assert b"DejaVuSans" in pdf
+    assert b"/Helvetica" not in pdf
+    assert len(pdf) < 200_000
+
+
+def test_pdf_replaces_what_the_font_cannot_draw_without_error(case, submission, radiologist):
+    # Given a summary with an emoji the font has, one it lacks, a unit sign it lacks and a bell
+    summary = "Fine \U0001f600, brain \U0001f9e0, 12 \u33a4\x07."
+    submission = submission.model_copy(update={"summary": summary})
+
+    # When it is rendered as a PDF
+    text = _pdf_text(render_pdf(_build(case, submission, radiologist)))
+
+    # Then the emoji it has is drawn, the other is the replacement mark, the unit is spelled out
+    assert "Fine \U0001f600, brain \ufffd, 12 cm3." in text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a\tb\r\nc", "a b\nc"),
+        ("a\x07b\u200dc", "abc"),
+        ("\uff21\u33a1", "Am2"),
+        ("\U0001f9e0 \u0416", "\ufffd \ufffd"),
+        ("e\u0301", "\u00e9"),
+    ],
+)
+def test_drawable_keeps_what_the_font_has_and_replaces_the_rest(text, expected):
+    # Given a font with ASCII and "é" only
+    codepoints = {*range(0x20, 0x7F), 0xE9}
+
+    # When text is prepared for it
+    # Then line breaks stay, tabs become spaces, controls go, compatibility forms are spelled out
+    # and anything else is the replacement character
+    assert drawable(text, codepoints) == expected
 
 
 def test_pdf_has_page_numbers_and_the_verification_code_in_the_footer(case, submission, radiologist):
     # Given a built document
-    # When it is rendered as an uncompressed PDF
-    text = _pdf_text(render_pdf(_build(case, submission, radiologist), compress=False))
+    # When it is rendered as a PDF
+    text = _pdf_text(render_pdf(_build(case, submission, radiologist)))
 
     # Then the footer numbers the page and names the verification code
-    assert re.search(r"^Page 1 of \d+$", text, re.MULTILINE)
+    assert re.search(r"Page 1 of \d+$", text, re.MULTILINE)
     assert f"Verification code: {CODE}" in text
 
 
@@ -361,43 +402,32 @@ def test_long_findings_flow_onto_more_pages(case, submission, radiologist):
     findings = "\n\n".join(f"Paragraph {n}: " + "the tissue looks normal. " * 30 for n in range(40))
     submission = submission.model_copy(update={"findings": findings})
 
-    # When it is rendered as an uncompressed PDF
-    text = _pdf_text(render_pdf(_build(case, submission, radiologist), compress=False))
+    # When it is rendered as a PDF
+    pdf = render_pdf(_build(case, submission, radiologist))
 
-    # Then the pages break automatically and are numbered out of the total
-    footers = re.findall(r"^Page (\d+) of (\d+)$", text, re.MULTILINE)
-    total = len(footers)
-    assert total > 2
-    assert footers == [(str(page), str(total)) for page in range(1, total + 1)]
+    # Then the pages break automatically and each is numbered out of the total
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    assert len(pages) > 2
+    for number, page in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in page
 
 
-def test_pdf_metadata_is_deterministic(case, submission, radiologist):
+@pytest.mark.parametrize("compress", [True, False])
+def test_pdf_is_deterministic(case, submission, radiologist, compress):
     # Given the same document
     doc = _build(case, submission, radiologist)
 
     # When it is rendered twice
-    first, second = render_pdf(doc, compress=False), render_pdf(doc, compress=False)
+    first, second = render_pdf(doc, compress=compress), render_pdf(doc, compress=compress)
 
-    # Then the bytes are identical and carry the language and issue time
+    # Then the bytes are identical
     assert first == second
-    assert b"/Lang (en)" in first
-    assert b"/CreationDate (D:20261203143000Z)" in first
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("\u2018a\u2019 \u201eb\u201c", "'a' \"b\""),
-        ("5\u2013 7\u2009mm \u2265 3 \u2192 4", "5- 7 mm >= 3 -> 4"),
-        ("Dvo\u0159\u00e1k \u00c4rztin", "Dvor\u00e1k \u00c4rztin"),
-        ("a\u200db\u00adc\x07\u2764\ufe0f", "abc?"),
-        ("10\u202f%", "10\u00a0%"),
-        ("c\u0153ur \u0141\u00f3d\u017a", "coeur L\u00f3dz"),
-    ],
-)
-def test_to_latin1_maps_typography_and_replaces_the_rest(text, expected):
-    # Given / when text is prepared for the core font
-    result = to_latin1(text)
+def test_pdf_metadata_carries_the_language_and_issue_time(case, submission, radiologist):
+    # Given / when a document is rendered as an uncompressed PDF
+    pdf = render_pdf(_build(case, submission, radiologist), compress=False)
 
-    # Then typography has its latin-1 equivalent and anything else is simplified or "?"
-    assert result == expected
+    # Then its metadata names the language and the time of issue
+    assert b"/Lang (en)" in pdf
+    assert b"/CreationDate (D:20261203143000Z)" in pdf

@@ -6,11 +6,14 @@ what one step emits, the next accepts.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+
+from .regions import Licence, covers
 
 
 class Contract(BaseModel):
@@ -110,10 +113,15 @@ class CaseRequest(Contract):
     consensus: bool = False
     longitudinal: bool = False
     language: Language
+    region: Licence = Field(default="CH", description="Where the patient lives: a country or a Swiss canton.")
     email: EmailStr
     symptoms: LongText = ""
     questions: list[ShortText] = Field(default_factory=list, max_length=10)
     clinical_history: LongText = ""
+    original_institution: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = Field(
+        default="", description="Who made the first reading, if the patient knows: kept out of the review."
+    )
+    original_radiologist: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
     consent: bool = Field(description="The patient agrees to the processing of their health data.")
 
 
@@ -236,10 +244,13 @@ class CaseRecord(Contract):
     consensus: bool
     longitudinal: bool
     language: Language
+    region: str = "CH"
     email: str
     symptoms: str
     questions: list[str]
     clinical_history: str
+    original_institution: str = ""
+    original_radiologist: str = ""
     created_at: datetime
     submitted_at: datetime | None = None
     deadline: datetime | None = None
@@ -269,6 +280,7 @@ class DicomFacts(Contract):
     study_description: str | None = None
     series_description: str | None = None
     transfer_syntax: str | None = None
+    institution: str | None = Field(default=None, description="Where the study was made (InstitutionName).")
 
 
 class FileVerdict(Contract):
@@ -298,15 +310,42 @@ class FileRecord(Contract):
     upload_id: str | None = Field(default=None, description="An open multipart upload of this file.")
 
 
+class TimeOff(Contract):
+    """A period away, both days included."""
+
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> TimeOff:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+ZURICH = ZoneInfo("Europe/Zurich")
+
+
 class Radiologist(Contract):
     radiologist_id: str
     name: str
+    email: EmailStr | None = None
     subspecialties: list[Subspecialty]
     languages: list[Language]
     institution: str
+    licences: list[Licence] = Field(default_factory=list)
     capacity: int = Field(ge=0, default=5)
     open_reads: int = Field(ge=0, default=0)
     available: bool = True
+    time_off: list[TimeOff] = Field(default_factory=list)
+
+    def is_available(self, on: datetime) -> bool:
+        """Available, and `on` (aware) falls on no day off, days as the calendar in Zurich has them."""
+        day = on.astimezone(ZURICH).date()
+        return self.available and not any(p.start <= day <= p.end for p in self.time_off)
+
+    def licensed_for(self, region: str) -> bool:
+        return covers(self.licences, region)
 
 
 class AssignmentRecord(Contract):

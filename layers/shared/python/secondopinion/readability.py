@@ -10,10 +10,10 @@
 Everything here is a heuristic without dictionaries, so that it runs anywhere without data files;
 the counts are close to a person's, not equal. The rules, and what they get wrong:
 
-Sentences end at a line break, at "!" or "?", and at "." or "…" followed by a space and an
-upper-case letter, a digit or the end of the text. A "." does not end a sentence after a known
-abbreviation ("Dr.", "bzw.", "Dott."), after a single letter ("z. B.", "A. Keller") or an abbreviation
-written with dots ("e.g.", "z.B."), and, in German, after a one- or two-digit number, which is an
+Sentences end at a line break, at "!" or "?", and at "." or "…" followed by a space or the end of
+the text, unless a lower-case letter comes next ("ca. drei"). A "." does not end a sentence after
+a known abbreviation ("Dr.", "bzw.", "Dott."), after a single letter ("z. B.", "A. Keller") or an
+abbreviation written with dots ("e.g.", "z.B."), and, in German, after a one- or two-digit number, which is an
 ordinal there ("am 3. Dezember", "der 5. Lendenwirbel"). A decimal point ("3.5 cm") is never a
 sentence end, since no space follows it. "etc." and "usw." are not treated as abbreviations: they
 often end a sentence.
@@ -25,10 +25,10 @@ word of one syllable (how a reader voices "3,5" cannot be known) and its digits 
 Syllables are groups of vowels, corrected per language:
 - en: "y" is a vowel except at the start of a word; a silent final "e" ("image"), "-es" ("bones", but
   not after s, x, z, ch, sh, c, g: "changes") and "-ed" ("looked", but not after t or d: "wanted")
-  do not count, except consonant + "le(s)" ("possible", "tables"); "-ely" after a consonant loses its
-  "e" ("likely"); the vowel pairs ia, io (not after c, s, t, g, x: "radio" but "lesion"), iu, eo
-  (not in "people" or "-eous"), ua and uo (not after q or g) are two syllables. Words of three
-  letters or fewer have one. Misses: "area", "fluid", "diet" (one short).
+  do not count, except consonant + "le(s)" ("possible", "tables"); "-ely" after a consonant loses
+  its "e" ("likely"); the vowel pairs ia, io (not after c, s, t, g, x: "radio" but "lesion"), iu,
+  eo (not after p, as in "people", nor in "-eous"), ua and uo (not after q or g) are two
+  syllables. Words of three letters or fewer have one. Misses: "area", "fluid", "diet" (one short).
 - de: every vowel group counts, the final "e" too, but a pair like a diphthong or long vowel (ai,
   au, äu, ei, eu, ey, ie, aa, ee, oo) is one syllable and other pairs are two ("Radiologie"); "qu" is
   a consonant; "ie" before "nt" or a final "n" is two ("Patient", "Arterien"); the prefixes "be-"
@@ -84,8 +84,10 @@ class SentenceScore:
     text: str
     words: int
     syllables: int
-    value: float
-    """The language's formula applied to this sentence alone, rounded to one decimal."""
+    letters: int
+    impact: float
+    """How much better the whole text would score without this sentence (rounded to one decimal;
+    negative when the sentence makes the text easier, 0 for a text of one sentence)."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ class ReadabilityScore:
     syllables: int
     letters: int
     hardest_sentences: tuple[SentenceScore, ...]
-    """Up to three sentences, hardest first, by the same formula: the ones to rewrite first."""
+    """Up to three sentences, the one that drags the score down most first: the ones to rewrite."""
 
 
 # --- Formulas ----------------------------------------------------------------------------------
@@ -147,18 +149,20 @@ _ABBREVIATIONS: dict[str, frozenset[str]] = {
     "de": frozenset(
         {"dr", "prof", "nr", "ca", "bzw", "evtl", "ggf", "inkl", "vgl", "sog", "bspw", "mind", "str", "abb"}
     ),
-    "fr": frozenset({"dr", "pr", "mme", "mlle", "mm", "env", "cf", "ex", "fig", "vol", "réf"}),
+    "fr": frozenset({"dr", "pr", "mme", "mlle", "env", "cf", "ex", "fig", "vol", "réf"}),
     "it": frozenset({"dr", "dott", "prof", "sig", "sigg", "ca", "es", "cfr", "pag", "fig", "rif"}),
 }
 """Words that are written with a period but do not end a sentence (without the period)."""
 
-_TERMINATOR = re.compile(r"(?P<punct>[.!?\u2026]+)(?P<close>[\"'\u201d\u2019\u00bb)\]]*)(?=\s|$)")
+# French sets a closing guillemet off with a (non-breaking) space: « C'est normal. »
+_TERMINATOR = re.compile(
+    r"(?P<punct>[.!?\u2026]+)(?P<close>(?:[ \u00a0\u202f]?\u00bb)?[\"'\u201d\u2019)\]]*)(?=\s|$)"
+)
 _LEADING_PUNCTUATION = "([{\u00ab\u201e\u201c\u2018\"'"
 
 
 def _normalize(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    return text.replace("\u2019", "'").replace("\u02bc", "'")
+    return unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _is_sentence_end(line: str, match: re.Match[str], language: str) -> bool:
@@ -198,7 +202,7 @@ def split_sentences(text: str, language: str) -> list[str]:
 
 # --- Words, letters, syllables -----------------------------------------------------------------
 
-_WORD = re.compile(r"[^\W_]+(?:(?:['\-]|(?<=\d)[.,](?=\d))[^\W_]+)*")
+_WORD = re.compile(r"[^\W_]+(?:(?:['\u2019\u02bc\-]|(?<=\d)[.,](?=\d))[^\W_]+)*")
 
 
 def split_words(text: str) -> list[str]:
@@ -337,34 +341,58 @@ def _checked(language: str) -> str:
 
 
 def score(text: str, language: str) -> ReadabilityScore:
-    """Score ``text`` by its language's formula, with the three sentences that drag it down most."""
+    """Score ``text`` by its language's formula, with the three sentences that drag it down most.
+
+    A sentence's drag is the whole text's score minus the score of the text without it, so a long
+    sentence of long words ranks first and a short one ("Cancéreux.") does not, whatever its own
+    score would be.
+    """
     code = _checked(language)
     target = TARGETS[code]
-    sentence_scores = []
-    words = syllables = letters = 0
+    counted = []
     for sentence in split_sentences(text, code):
         tokens = split_words(sentence)
-        sentence_syllables = sum(count_syllables(token, code) for token in tokens)
-        sentence_letters = sum(count_letters(token) for token in tokens)
-        value = _formula_value(target.formula, len(tokens), 1, sentence_syllables, sentence_letters)
-        sentence_scores.append(SentenceScore(sentence, len(tokens), sentence_syllables, round(value, 1)))
-        words += len(tokens)
-        syllables += sentence_syllables
-        letters += sentence_letters
-    sentences = len(sentence_scores)
-    total = round(_formula_value(target.formula, words, sentences, syllables, letters), 1) if words else None
-    # sorted() is stable, so equally hard sentences stay in reading order
-    hardest = sorted(sentence_scores, key=lambda s: -s.value if not target.higher_is_better else s.value)
+        syllable_count = sum(count_syllables(token, code) for token in tokens)
+        counted.append((sentence, len(tokens), syllable_count, sum(count_letters(token) for token in tokens)))
+    words = sum(c[1] for c in counted)
+    syllables = sum(c[2] for c in counted)
+    letters = sum(c[3] for c in counted)
+    sentences = len(counted)
+    if not words:
+        return ReadabilityScore(
+            code, target.formula, None, target.value, target.higher_is_better, True, 0, 0, 0, 0, ()
+        )
+    raw = _formula_value(target.formula, words, sentences, syllables, letters)
+    direction = 1 if target.higher_is_better else -1
+    scored: list[tuple[float, SentenceScore]] = []
+    for sentence, sentence_words, sentence_syllables, sentence_letters in counted:
+        impact = 0.0
+        if sentences > 1:
+            without = _formula_value(
+                target.formula,
+                words - sentence_words,
+                sentences - 1,
+                syllables - sentence_syllables,
+                letters - sentence_letters,
+            )
+            impact = direction * (without - raw)
+        counts = SentenceScore(
+            sentence, sentence_words, sentence_syllables, sentence_letters, round(impact, 1)
+        )
+        scored.append((impact, counts))
+    # sorted() is stable, so sentences that drag equally stay in reading order
+    hardest = tuple(counts for _, counts in sorted(scored, key=lambda pair: -pair[0])[:3])
+    value = round(raw, 1)
     return ReadabilityScore(
         language=code,
         formula=target.formula,
-        value=total,
+        value=value,
         target=target.value,
         higher_is_better=target.higher_is_better,
-        passes=total is None or target.met_by(total),
+        passes=target.met_by(value),
         words=words,
         sentences=sentences,
         syllables=syllables,
         letters=letters,
-        hardest_sentences=tuple(hardest[:3]),
+        hardest_sentences=hardest,
     )
