@@ -54,6 +54,12 @@ def _validate(args: argparse.Namespace) -> int:
     return run([Path(p) for p in args.paths], as_json=args.json)
 
 
+def _roster_import(args: argparse.Namespace) -> int:
+    from .roster import run_import
+
+    return run_import(Path(args.file), table=args.table, dry_run=args.dry_run, capacity_only=args.capacity_only)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="secondopinion", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -79,6 +85,15 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--assembly", default="cdk.out")
     demo.add_argument("--out", default="out", help="where the report is saved (default out/)")
     demo.set_defaults(run=_demo)
+
+    roster = sub.add_parser("roster", help="manage the radiologist roster")
+    roster_sub = roster.add_subparsers(dest="roster_command", required=True)
+    importing = roster_sub.add_parser("import", help="create or update radiologists from a CSV or JSON file")
+    importing.add_argument("file", metavar="FILE")
+    importing.add_argument("--table", help="roster table name (default: $ROSTER_TABLE)")
+    importing.add_argument("--dry-run", action="store_true", help="say what would change, write nothing")
+    importing.add_argument("--capacity-only", action="store_true", help="update capacities only")
+    importing.set_defaults(run=_roster_import)
 
     validate = sub.add_parser("validate", help="judge local files as the upload validation would")
     validate.add_argument("--json", action="store_true", help="one JSON object per file on stdout")

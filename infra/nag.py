@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
 from constructs import IConstruct
 
+from .api import ROUTES
 from .functions import STEPS
 
 if TYPE_CHECKING:
@@ -17,18 +18,8 @@ if TYPE_CHECKING:
 
 FUNCTION_ROLES = [f"Functions/{s.capitalize()}Role/DefaultPolicy" for s in STEPS]
 FUNCTIONS = [f"Functions/{s.capitalize()}" for s in STEPS]
-PATIENT_ROUTES = [
-    "Api/Rest/Default/cases/POST",
-    "Api/Rest/Default/cases/{case_id}/GET",
-    "Api/Rest/Default/cases/{case_id}/files/POST",
-    "Api/Rest/Default/cases/{case_id}/submit/POST",
-    "Api/Rest/Default/cases/{case_id}/files/{file_id}/DELETE",
-    "Api/Rest/Default/cases/{case_id}/files/{file_id}/parts/POST",
-    "Api/Rest/Default/cases/{case_id}/files/{file_id}/complete/POST",
-    "Api/Rest/Default/cases/{case_id}/files/{file_id}/abort/POST",
-    "Api/Rest/Default/cases/{case_id}/report/GET",
-    "Api/Rest/Default/openapi.json/GET",
-]
+PATIENT_ROUTES = [f"Api/Rest/Default{r.path}/{r.method}" for r in ROUTES if not r.staff]
+"""Routes that authorize with the case access token in the function (or are public)."""
 
 ACKNOWLEDGED: list[tuple[str, list[str], str]] = [
     (

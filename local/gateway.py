@@ -178,7 +178,7 @@ class Gateway:
                 "Access-Control-Allow-Origin": origin,
                 "Vary": "Origin",
                 "Access-Control-Allow-Headers": "Authorization, Content-Type",
-                "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
+                "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE, OPTIONS",
             }
         return {}
 

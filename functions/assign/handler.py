@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from secondopinion import auth, observability
 from secondopinion.api import resolver
@@ -11,15 +12,21 @@ from secondopinion.models import (
     ActionResult,
     AssignmentView,
     AssignRequest,
+    CaseStatus,
     DeclineRequest,
     EscalateRequest,
     OfferRequest,
+    OpsCase,
+    OpsCaseDetail,
+    Radiologist,
+    ReassignRequest,
     ReleaseRequest,
     ReportSubmission,
     WorklistItem,
 )
 
 from . import logic
+from .roster import RosterEntry
 from .settings import get_settings
 
 logger = observability.logger("assign")
@@ -68,6 +75,41 @@ def report(assignment_id: str, submission: ReportSubmission) -> ActionResult:
     if submission.critical_finding:
         metrics.add_metric(name="CriticalFindings", unit="Count", value=1)
     return result
+
+
+def _ops() -> str:
+    staff = auth.staff_from_claims(app.current_event.request_context.authorizer.claims)
+    auth.require_ops(staff)
+    return staff.subject
+
+
+@app.get("/ops/cases")
+def ops_cases(status: Annotated[CaseStatus | None, Query()] = None) -> list[OpsCase]:
+    _ops()
+    return logic.ops_cases(status, stores=_stores())
+
+
+@app.get("/ops/cases/<case_id>")
+def ops_case(case_id: str) -> OpsCaseDetail:
+    _ops()
+    return logic.ops_case(case_id, stores=_stores())
+
+
+@app.post("/ops/cases/<case_id>/reassign")
+def reassign(case_id: str, request: ReassignRequest) -> OpsCaseDetail:
+    return logic.reassign(case_id, request, _ops(), stores=_stores())
+
+
+@app.get("/ops/radiologists")
+def radiologists() -> list[Radiologist]:
+    _ops()
+    return logic.radiologists(stores=_stores())
+
+
+@app.put("/ops/radiologists/<radiologist_id>")
+def put_radiologist(radiologist_id: str, entry: RosterEntry) -> Radiologist:
+    _ops()
+    return logic.put_radiologist(radiologist_id, entry, stores=_stores())
 
 
 def _task(event: dict[str, Any]) -> Any:

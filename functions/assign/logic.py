@@ -27,7 +27,11 @@ from secondopinion.models import (
     ContentKind,
     EscalateRequest,
     OfferRequest,
+    OpsAssignment,
+    OpsCase,
+    OpsCaseDetail,
     Radiologist,
+    ReassignRequest,
     ReleaseRequest,
     ReleaseResult,
     ReportSubmission,
@@ -40,6 +44,7 @@ from secondopinion.models import (
 from secondopinion.sla import SlaStatus, sla_status
 from secondopinion.store import AssignmentStore, CaseStore, FileStore, RosterStore
 
+from .roster import RosterEntry, change_for
 from .routing import route
 from .settings import AssignSettings
 
@@ -477,3 +482,90 @@ def _resume(sfn: Any, token: str, assignment: AssignmentRecord) -> None:
     # The workflow may have moved on already: it resumed with this reading, or it timed out.
     with suppress(*sfn_errors(sfn)):
         sfn.send_task_success(taskToken=token, output=outcome.model_dump_json())
+
+
+# --- ops ---------------------------------------------------------------------------------------------
+
+
+def _finished(case: CaseRecord) -> datetime | None:
+    return case.delivered_at
+
+
+def _ops_row(case: CaseRecord, at: datetime) -> dict[str, Any]:
+    return {
+        "case_id": case.case_id,
+        "status": case.status,
+        "tier": case.tier,
+        "deadline": case.deadline,
+        "sla": sla_status(case.submitted_at, case.deadline, at, finished=_finished(case)).value,
+        "escalated": case.escalated,
+        "alerts": case.alerts,
+    }
+
+
+def ops_cases(status: CaseStatus | None, *, stores: Stores) -> list[OpsCase]:
+    """Cases for ops, most urgent deadline first."""
+    at = now()
+    rows = [
+        OpsCase(**_ops_row(c, at))
+        for s in ([status] if status else list(CaseStatus))
+        for c in stores.cases.by_status(s)
+    ]
+    far = at + timedelta(days=3650)
+    return sorted(rows, key=lambda r: (r.deadline or far, r.case_id))
+
+
+def ops_case(case_id: str, *, stores: Stores) -> OpsCaseDetail:
+    """One case's state and audit trail: every state change, who, when."""
+    case = stores.cases.get(case_id)
+    return OpsCaseDetail(
+        **_ops_row(case, now()),
+        subspecialty=case.subspecialty,
+        submitted_at=case.submitted_at,
+        timeline=case.timeline,
+        assignments=[
+            OpsAssignment(**a.model_dump(include=set(OpsAssignment.model_fields)))
+            for a in stores.assignments.for_case(case_id)
+        ],
+    )
+
+
+def reassign(
+    case_id: str, request: ReassignRequest, staff: str, *, stores: Stores, sfn: Any = None, kms: Any = None
+) -> OpsCaseDetail:
+    """Take the case from its current radiologist; the workflow offers it to the next one."""
+    live = [a for a in stores.assignments.for_case(case_id) if a.status in LIVE_ASSIGNMENT]
+    if not live:
+        raise AssignmentClosed(
+            "Nobody holds this case now: it is waiting for a radiologist or not in review."
+        )
+    assignment = stores.assignments.get(live[-1].assignment_id)  # consistent read of the one to end
+    token = _token(assignment, kms)
+    if not stores.assignments.move(
+        assignment.assignment_id,
+        LIVE_ASSIGNMENT,
+        AssignmentStatus.DECLINED,
+        decline_reason=f"reassigned by ops: {request.reason}",
+    ):
+        raise AssignmentClosed("The assignment ended meanwhile.")
+    stores.cases.update(case_id, TimelineEntry(at=now(), event="reassigned_by_ops", actor=staff))
+    sfn = sfn or clients.client("stepfunctions")
+    with suppress(*sfn_errors(sfn)):
+        sfn.send_task_failure(taskToken=token, error=DECLINED_ERROR)
+    return ops_case(case_id, stores=stores)
+
+
+def radiologists(*, stores: Stores) -> list[Radiologist]:
+    return sorted(stores.roster.all(), key=lambda r: r.radiologist_id)
+
+
+def put_radiologist(radiologist_id: str, entry: RosterEntry, *, stores: Stores) -> Radiologist:
+    """Create or update one radiologist; their open reads are never touched."""
+    if entry.radiologist_id != radiologist_id:
+        raise InvalidRequest("The radiologist_id in the body must be the one in the path.")
+    change = change_for(entry, stores.roster.get(radiologist_id))
+    if change.radiologist is not None:
+        stores.roster.save_profile(change.radiologist)
+    saved = stores.roster.get(radiologist_id)
+    assert saved is not None
+    return saved

@@ -308,7 +308,7 @@ class RosterTable(Protocol):
 
     def get(self, radiologist_id: str) -> Radiologist | None: ...
 
-    def put(self, radiologist: Radiologist) -> None: ...
+    def save_profile(self, radiologist: Radiologist) -> None: ...
 
 
 class Action(StrEnum):
@@ -395,6 +395,6 @@ def import_roster(
         # Read just before writing, so a read assigned meanwhile is not overwritten with an old count.
         change = change_for(entry, roster.get(entry.radiologist_id), capacity_only=replace_capacity_only)
         if change.radiologist is not None and change.action in (Action.CREATE, Action.UPDATE):
-            roster.put(change.radiologist)
+            roster.save_profile(change.radiologist)
         changes.append(change)
     return ImportSummary.of(changes)

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 from importlib import resources
-from typing import Annotated, Any
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from secondopinion import auth, observability
 from secondopinion.api import resolver
 from secondopinion.models import (
     CaseCreated,
     CaseRequest,
-    CaseStatus,
     CaseView,
     CompleteRequest,
     FilesDeclared,
     FilesRequest,
     FileStatus,
-    OpsCase,
     PartsIssued,
     PartsRequest,
     SubmitRequest,
@@ -88,12 +85,6 @@ def remove_file(case_id: str, file_id: str) -> None:
 @app.get("/cases/<case_id>")
 def get_case(case_id: str) -> CaseView:
     return logic.view(_patient_case(case_id), files=_stores()[1])
-
-
-@app.get("/ops/cases")
-def ops_cases(status: Annotated[CaseStatus | None, Query()] = None) -> list[OpsCase]:
-    auth.require_ops(auth.staff_from_claims(app.current_event.request_context.authorizer.claims))
-    return logic.ops_cases(status, cases=_stores()[0])
 
 
 @app.get("/openapi.json", include_in_schema=False)

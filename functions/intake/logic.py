@@ -26,7 +26,6 @@ from secondopinion.models import (
     FilesRequest,
     FileStatus,
     MultipartPlan,
-    OpsCase,
     PartsIssued,
     PartsRequest,
     PartUrl,
@@ -38,7 +37,6 @@ from secondopinion.models import (
     WorkflowInput,
     WorkflowTimeouts,
 )
-from secondopinion.sla import sla_status
 from secondopinion.store import CaseStore, FileStore
 
 from .settings import IntakeSettings
@@ -403,28 +401,3 @@ def view(case: CaseRecord, *, files: FileStore) -> CaseView:
         timeline=case.timeline,
         problems=case.problems,
     )
-
-
-def ops_cases(status: CaseStatus | None, *, cases: CaseStore) -> list[OpsCase]:
-    """Cases for ops, most urgent deadline first."""
-    statuses = [status] if status else list(CaseStatus)
-    at = now()
-    rows = [
-        OpsCase(
-            case_id=c.case_id,
-            status=c.status,
-            tier=c.tier,
-            deadline=c.deadline,
-            sla=sla_status(
-                c.submitted_at,
-                c.deadline,
-                at,
-                finished=next((e.at for e in c.timeline if e.event == "delivered"), None),
-            ).value,
-            escalated=c.escalated,
-        )
-        for s in statuses
-        for c in cases.by_status(s)
-    ]
-    far = at + timedelta(days=3650)
-    return sorted(rows, key=lambda r: (r.deadline or far, r.case_id))

@@ -70,7 +70,7 @@ class FakeRoster:
     def get(self, radiologist_id: str) -> Radiologist | None:
         return self.items.get(radiologist_id)
 
-    def put(self, radiologist: Radiologist) -> None:
+    def save_profile(self, radiologist: Radiologist) -> None:
         self.items[radiologist.radiologist_id] = radiologist
         self.written.append(radiologist)
 

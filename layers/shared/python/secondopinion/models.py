@@ -461,6 +461,33 @@ class OpsCase(Contract):
     deadline: datetime | None
     sla: str
     escalated: bool
+    alerts: list[str] = Field(default_factory=list)
+
+
+class OpsAssignment(Contract):
+    assignment_id: str
+    radiologist_id: str
+    attempt: int
+    status: AssignmentStatus
+    subspecialty: Subspecialty
+    reason: str
+    offered_at: datetime
+    accepted_at: datetime | None
+    due_at: datetime
+    decline_reason: str | None
+
+
+class OpsCaseDetail(OpsCase):
+    """What ops see of one case: where it stands and its audit trail, no health data."""
+
+    subspecialty: Subspecialty | None
+    submitted_at: datetime | None
+    timeline: list[TimelineEntry]
+    assignments: list[OpsAssignment]
+
+
+class ReassignRequest(Contract):
+    reason: ShortText
 
 
 # --- Workflow payloads -------------------------------------------------------------------------

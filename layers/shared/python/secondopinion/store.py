@@ -302,6 +302,20 @@ class RosterStore:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         return [Radiologist.model_validate(i) for i in items]
 
+    def save_profile(self, radiologist: Radiologist) -> None:
+        """Write everything ops manage about a radiologist, but never their load: open_reads is
+        kept (or starts at zero), so an update racing an assignment loses nothing."""
+        item = {k: v for k, v in _item(radiologist).items() if k not in ("radiologist_id", "open_reads")}
+        names = {f"#f{i}": k for i, k in enumerate(item)}
+        values = {f":v{i}": v for i, v in enumerate(item.values())}
+        sets = [f"#f{i} = :v{i}" for i in range(len(item))]
+        self.table.update_item(
+            Key={"radiologist_id": radiologist.radiologist_id},
+            UpdateExpression="SET " + ", ".join([*sets, "open_reads = if_not_exists(open_reads, :zero)"]),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={**values, ":zero": 0},
+        )
+
     def adjust_load(self, radiologist_id: str, delta: int) -> bool:
         """Change open_reads by `delta`, never above capacity nor below zero."""
         condition = "#open < #cap" if delta > 0 else "#open >= :one"
