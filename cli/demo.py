@@ -123,7 +123,8 @@ def run(assembly: Path, out: Path) -> int:
         _step(started, "radiologist submitted the structured report")
 
         case = wait_for(lambda: _notified(api.call("GET", f"/cases/{case_id}", token)), "delivery", 60)
-        link = api.call("GET", f"/cases/{case_id}/report", token)
+        # The e-mail links to the report page; the page's POST mints the short-lived download URL.
+        link = api.call("POST", f"/cases/{case_id}/report/link", token)
         pdf = requests.get(link["download_url"], timeout=30)
         pdf.raise_for_status()
         out.mkdir(parents=True, exist_ok=True)

@@ -57,7 +57,9 @@ def _validate(args: argparse.Namespace) -> int:
 def _roster_import(args: argparse.Namespace) -> int:
     from .roster import run_import
 
-    return run_import(Path(args.file), table=args.table, dry_run=args.dry_run, capacity_only=args.capacity_only)
+    return run_import(
+        Path(args.file), table=args.table, dry_run=args.dry_run, capacity_only=args.capacity_only
+    )
 
 
 def parser() -> argparse.ArgumentParser:

@@ -26,6 +26,7 @@ class DeploymentConfig(BaseModel):
     upload_retention_days: int = Field(default=365, ge=1)
     report_retention_days: int = Field(default=3650, ge=1)
     delivery_days: int = Field(default=30, ge=1, le=365)
+    download_link_seconds: int = Field(default=300, ge=30, le=3600)
     log_retention_days: int = Field(default=365, ge=1)
     allowed_origins: list[str] = Field(default_factory=lambda: ["https://portal.example.org"])
 

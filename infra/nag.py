@@ -112,7 +112,8 @@ ACKNOWLEDGED: list[tuple[str, list[str], str]] = [
 GRANT_WILDCARDS = (
     "Wildcards written by CDK grant helpers, each scoped to one resource: the variants of one KMS "
     "action on the data key, object actions under the cases/ prefix of one bucket, the indexes of "
-    "one table, the versions of one function, X-Ray and log actions that take no resource."
+    "one table, the versions of one function, the executions of one state machine, X-Ray and log "
+    "actions that take no resource."
 )
 
 
@@ -145,6 +146,12 @@ def _wildcard_findings(stack: SecondOpinionStack) -> list[str]:
     resources += [f"<{_logical_id(fn[s])}.Arn>:*" for s in ("assign", "report", "deliver")]
     resources += [f"<{_logical_id(t)}.Arn>/index/*" for t in (storage.cases, storage.assignments)]
     resources += [f"<{_logical_id(b)}.Arn>/cases/*" for b in (storage.uploads, storage.reports)]
+    # The executions of the review machine (grant_execution): intake stops the review of a case it erases.
+    machine = _logical_id(stack.workflow.state_machine)
+    resources.append(
+        f"arn:<AWS::Partition>:states:{stack.region}:<AWS::AccountId>:execution:"
+        f'{{"Fn::Select":[6,{{"Fn::Split":[":",{{"Ref":"{machine}"}}]}}]}}:*'
+    )
     return [f"AwsSolutions::AwsSolutions-IAM5[Action::{a}]" for a in actions] + [
         f"AwsSolutions::AwsSolutions-IAM5[Resource::{r}]" for r in resources
     ]

@@ -52,6 +52,20 @@ class SecondOpinionStack(Stack):
         storage.uploads.grant_put(fn["intake"], "cases/*")
         storage.uploads.grant_delete(fn["intake"], "cases/*")
         workflow.state_machine.grant_start_execution(fn["intake"])
+        # intake: erasure on request deletes every object version of a case in both buckets, its
+        # assignments (giving back a radiologist's slot) and stops a review still running
+        storage.reports.grant_delete(fn["intake"], "cases/*")
+        fn["intake"].add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucketVersions", "s3:ListBucketMultipartUploads"],
+                resources=[storage.uploads.bucket_arn, storage.reports.bucket_arn],
+            )
+        )
+        storage.assignments.grant(
+            fn["intake"], "dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:DeleteItem"
+        )
+        storage.roster.grant(fn["intake"], "dynamodb:UpdateItem")
+        workflow.state_machine.grant_execution(fn["intake"], "states:StopExecution")
 
         # validate: judges uploads from the queue
         storage.files.grant_read_write_data(fn["validate"])
@@ -89,12 +103,16 @@ class SecondOpinionStack(Stack):
         storage.cases.grant_read_write_data(fn["report"])
         storage.assignments.grant_read_data(fn["report"])
         storage.roster.grant_read_data(fn["report"])
+        storage.files.grant_read_data(fn["report"])  # the studies a longitudinal report compares
         storage.reports.grant_put(fn["report"], "cases/*")
 
-        # deliver: e-mails the patient, mints short-lived download links
+        # deliver: e-mails the patient, mints short-lived download links on POST, revokes for ops
         fn["deliver"].add_environment("SENDER_EMAIL", config.sender_email)
         fn["deliver"].add_environment("PORTAL_URL", config.portal_url)
         fn["deliver"].add_environment("DELIVERY_DAYS", str(config.delivery_days))
+        fn["deliver"].add_environment("DOWNLOAD_LINK_SECONDS", str(config.download_link_seconds))
+        fn["deliver"].add_environment("UPLOAD_RETENTION_DAYS", str(config.upload_retention_days))
+        fn["deliver"].add_environment("REPORT_RETENTION_DAYS", str(config.report_retention_days))
         storage.cases.grant_read_write_data(fn["deliver"])
         storage.reports.grant_read(fn["deliver"], "cases/*")
         sender.grant_send_email(fn["deliver"])

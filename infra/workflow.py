@@ -52,6 +52,11 @@ def _request(action: str, **fields: Any) -> sfn.TaskInput:
 
 
 class Workflow(Construct):
+    """Single reads: Assign -> WaitForAcceptance -> WaitForReport -> Report -> Deliver.
+    Consensus reads: two such review loops in parallel (each reader blinded to the other), then
+    CompareReads; discordant reads go to WaitForAgreement (the primary writes the agreed reading)
+    and WaitForCosign (the second reader co-signs) before the report."""
+
     def __init__(
         self,
         scope: Construct,
@@ -64,88 +69,82 @@ class Workflow(Construct):
         config: DeploymentConfig,
     ) -> None:
         super().__init__(scope, id)
+        self._assign = assign
         case_id = sfn.JsonPath.string_at("$.case_id")
 
-        def escalation(name: str, reason: str) -> tasks.LambdaInvoke:
-            return _task(
-                self,
-                name,
-                assign,
-                result_path=sfn.JsonPath.DISCARD,
-                payload=_request("escalate", case_id=case_id, reason=reason),
-            )
+        stop = sfn.Fail(self, "Failed", error="Pipeline.StepFailed", cause="see the case timeline")
+        failed = self._escalation(self, "EscalateFailure", "step_failed")
+        failed.add_catch(stop, errors=["States.ALL"], result_path="$.escalation_error")
+        failed.next(stop)
 
-        assign_task = _task(
+        single = self._review_loop(self, "", reader=1, on_failure=failed)
+        one_reader = sfn.Pass(
             self,
-            "Assign",
+            "OneReader",
+            result_path="$.reading",
+            parameters={"assignment_id.$": "$.review.assignment_id"},
+        )
+
+        readers = sfn.Parallel(self, "TwoReaders", result_path="$.reads")
+        for reader in (1, 2):
+            branch_failed = sfn.Fail(
+                self, f"Reader{reader}Failed", error="Pipeline.StepFailed", cause="see the case timeline"
+            )
+            # Each branch hands back only its reading's outcome, so the Parallel yields [first, second].
+            readers.branch(
+                self._review_loop(self, f"Reader{reader}", reader=reader, on_failure=branch_failed).next(
+                    sfn.Pass(self, f"Reader{reader}Read", input_path="$.review")
+                )
+            )
+        readers.add_catch(failed, errors=["States.ALL"], result_path="$.failure")
+        compare = _task(
+            self,
+            "CompareReads",
             assign,
-            result_path="$.assignment",
+            result_path="$.comparison",
             payload=_request(
-                "assign",
+                "compare",
                 case_id=case_id,
-                attempt=sfn.JsonPath.number_at("$.attempt"),
-                timeouts=sfn.JsonPath.object_at("$.timeouts"),
+                reads=sfn.JsonPath.list_at("$.reads"),
             ),
             result_selector={
-                "assignment_id.$": "$.Payload.assignment_id",
-                "radiologist_id.$": "$.Payload.radiologist_id",
+                "concordant.$": "$.Payload.concordant",
+                "primary_assignment_id.$": "$.Payload.primary_assignment_id",
+                "second_assignment_id.$": "$.Payload.second_assignment_id",
             },
         )
-        assignment_id = sfn.JsonPath.string_at("$.assignment.assignment_id")
-        # Two waits on the radiologist, each on a task token held by the assign function: the
-        # offer (acceptance window), then the read (due by the SLA, kept alive by heartbeats).
-        offer = _task(
+        compare.add_catch(failed, errors=["States.ALL"], result_path="$.failure")
+        concordant = sfn.Pass(
             self,
-            "WaitForAcceptance",
-            assign,
-            result_path="$.accepted",
-            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-            payload=_request(
-                "offer", assignment_id=assignment_id, task_token=sfn.JsonPath.task_token, phase="offer"
-            ),
-            task_timeout=sfn.Timeout.at("$.timeouts.offer_seconds"),
+            "Concordant",
+            result_path="$.reading",
+            parameters={
+                "assignment_id.$": "$.comparison.primary_assignment_id",
+                "second_assignment_id.$": "$.comparison.second_assignment_id",
+            },
         )
-        review = _task(
+        agreement = self._wait_on(self, "WaitForAgreement", "$.comparison.primary_assignment_id", "consensus")
+        cosign = self._wait_on(self, "WaitForCosign", "$.comparison.second_assignment_id", "cosign")
+        for wait in (agreement, cosign):
+            wait.add_catch(failed, errors=["States.ALL"], result_path="$.failure")
+        agreed = sfn.Pass(
             self,
-            "WaitForReport",
-            assign,
-            result_path="$.review",
-            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-            payload=_request(
-                "offer", assignment_id=assignment_id, task_token=sfn.JsonPath.task_token, phase="read"
-            ),
-            task_timeout=sfn.Timeout.at("$.accepted.read_seconds"),
-            heartbeat_timeout=sfn.Timeout.at("$.timeouts.heartbeat_seconds"),
+            "Agreed",
+            result_path="$.reading",
+            parameters={
+                "assignment_id.$": "$.comparison.primary_assignment_id",
+                "second_assignment_id.$": "$.comparison.second_assignment_id",
+                "agreed": True,
+            },
         )
-        release = _task(
-            self,
-            "ReleaseReview",
-            assign,
-            result_path="$.released",
-            payload=_request(
-                "release",
-                case_id=case_id,
-                assignment_id=sfn.JsonPath.string_at("$.assignment.assignment_id"),
-                error=sfn.JsonPath.string_at("$.review_error.Error"),
-                attempt=sfn.JsonPath.number_at("$.attempt"),
-            ),
-            result_selector={"attempt.$": "$.Payload.attempt"},
-        )
-        count_attempt = sfn.Pass(
-            self, "CountAttempt", input_path="$.released.attempt", result_path="$.attempt"
-        )
-        wait_in_queue = sfn.Wait(
-            self, "WaitInQueue", time=sfn.WaitTime.seconds_path("$.timeouts.queue_seconds")
-        )
-        nobody = escalation("EscalateNobodyAvailable", "nobody_available")
-        too_many = escalation("EscalateAttempts", "attempts_exhausted")
+
         report_task = _task(
             self,
             "Report",
             report,
             result_path="$.report",
             payload=sfn.TaskInput.from_object(
-                {"case_id": case_id, "assignment_id": sfn.JsonPath.string_at("$.review.assignment_id")}
+                {"case_id": case_id, "reading": sfn.JsonPath.object_at("$.reading")}
             ),
             result_selector={
                 "case_id.$": "$.Payload.case_id",
@@ -161,40 +160,20 @@ class Workflow(Construct):
             payload=sfn.TaskInput.from_json_path_at("$.report"),
             result_selector={"delivered_at.$": "$.Payload.delivered_at"},
         )
-        stop = sfn.Fail(self, "Failed", error="Pipeline.StepFailed", cause="see the case timeline")
-        failed = escalation("EscalateFailure", "step_failed")
-        failed.add_catch(stop, errors=["States.ALL"], result_path="$.escalation_error")
-        failed.next(stop)
-
-        assign_task.add_catch(nobody, errors=["NoRadiologistAvailable"], result_path="$.assign_error")
-        assign_task.add_catch(failed, errors=["States.ALL"], result_path="$.failure")
-        # An escalation that cannot be sent must not stop the case: its function's alarm tells ops.
-        nobody.add_catch(wait_in_queue, errors=["States.ALL"], result_path="$.escalation_error")
-        nobody.next(wait_in_queue)
-        wait_in_queue.next(assign_task)
-        for wait in (offer, review):
-            wait.add_catch(release, errors=REVIEW_ENDED, result_path="$.review_error")
-            wait.add_catch(failed, errors=["States.ALL"], result_path="$.failure")
-        release.add_catch(failed, errors=["States.ALL"], result_path="$.failure")
-        release.next(count_attempt)
-        too_many.add_catch(assign_task, errors=["States.ALL"], result_path="$.escalation_error")
-        count_attempt.next(
-            sfn.Choice(self, "AttemptsExhausted?")
-            .when(
-                sfn.Condition.number_greater_than_equals_json_path("$.attempt", "$.max_attempts"),
-                too_many.next(assign_task),
-            )
-            .otherwise(assign_task)
-        )
         report_task.add_catch(failed, errors=["States.ALL"], result_path="$.failure")
         deliver_task.add_catch(failed, errors=["States.ALL"], result_path="$.failure")
+        report_task.next(deliver_task).next(sfn.Succeed(self, "Delivered"))
 
+        single.next(one_reader).next(report_task)
+        readers.next(compare).next(
+            sfn.Choice(self, "ReadsAgree?")
+            .when(sfn.Condition.boolean_equals("$.comparison.concordant", True), concordant.next(report_task))
+            .otherwise(agreement.next(cosign).next(agreed).next(report_task))
+        )
         definition = (
-            assign_task.next(offer)
-            .next(review)
-            .next(report_task)
-            .next(deliver_task)
-            .next(sfn.Succeed(self, "Delivered"))
+            sfn.Choice(self, "ConsensusRead?")
+            .when(sfn.Condition.boolean_equals("$.consensus", True), readers)
+            .otherwise(single)
         )
         self.log_group = logs.LogGroup(
             self, "Logs", retention=log_retention(config.log_retention_days), encryption_key=key
@@ -222,3 +201,122 @@ class Workflow(Construct):
                 )
             ],
         )
+
+    def _escalation(self, scope: Construct, name: str, reason: str) -> tasks.LambdaInvoke:
+        return _task(
+            scope,
+            name,
+            self._assign,
+            result_path=sfn.JsonPath.DISCARD,
+            payload=_request("escalate", case_id=sfn.JsonPath.string_at("$.case_id"), reason=reason),
+        )
+
+    def _wait_on(
+        self, scope: Construct, name: str, assignment_path: str, phase: str, **timeouts: Any
+    ) -> tasks.LambdaInvoke:
+        """A task that hands its token to the assign function and waits for the radiologist."""
+        return _task(
+            scope,
+            name,
+            self._assign,
+            result_path="$.accepted" if phase == "offer" else f"$.{phase}",
+            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+            payload=_request(
+                "offer",
+                assignment_id=sfn.JsonPath.string_at(assignment_path),
+                task_token=sfn.JsonPath.task_token,
+                phase=phase,
+            ),
+            task_timeout=timeouts.get("task_timeout", sfn.Timeout.at("$.timeouts.review_seconds")),
+            **{k: v for k, v in timeouts.items() if k != "task_timeout"},
+        )
+
+    def _review_loop(
+        self, scope: Construct, prefix: str, *, reader: int, on_failure: sfn.IChainable
+    ) -> sfn.Chain:
+        """One reader's loop: assign, offer, read; a miss or a decline releases the case and
+        assigns it again (escalating once attempts run out); nobody available waits in a queue."""
+        case_id = sfn.JsonPath.string_at("$.case_id")
+        assign_task = _task(
+            scope,
+            f"{prefix}Assign",
+            self._assign,
+            result_path="$.assignment",
+            payload=_request(
+                "assign",
+                case_id=case_id,
+                attempt=sfn.JsonPath.number_at("$.attempt"),
+                reader=reader,
+                timeouts=sfn.JsonPath.object_at("$.timeouts"),
+            ),
+            result_selector={
+                "assignment_id.$": "$.Payload.assignment_id",
+                "radiologist_id.$": "$.Payload.radiologist_id",
+            },
+        )
+        offer = self._wait_on(
+            scope,
+            f"{prefix}WaitForAcceptance",
+            "$.assignment.assignment_id",
+            "offer",
+            task_timeout=sfn.Timeout.at("$.timeouts.offer_seconds"),
+        )
+        review = _task(
+            scope,
+            f"{prefix}WaitForReport",
+            self._assign,
+            result_path="$.review",
+            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+            payload=_request(
+                "offer",
+                assignment_id=sfn.JsonPath.string_at("$.assignment.assignment_id"),
+                task_token=sfn.JsonPath.task_token,
+                phase="read",
+            ),
+            task_timeout=sfn.Timeout.at("$.accepted.read_seconds"),
+            heartbeat_timeout=sfn.Timeout.at("$.timeouts.heartbeat_seconds"),
+        )
+        release = _task(
+            scope,
+            f"{prefix}ReleaseReview",
+            self._assign,
+            result_path="$.released",
+            payload=_request(
+                "release",
+                case_id=case_id,
+                assignment_id=sfn.JsonPath.string_at("$.assignment.assignment_id"),
+                error=sfn.JsonPath.string_at("$.review_error.Error"),
+                attempt=sfn.JsonPath.number_at("$.attempt"),
+            ),
+            result_selector={"attempt.$": "$.Payload.attempt"},
+        )
+        count_attempt = sfn.Pass(
+            scope, f"{prefix}CountAttempt", input_path="$.released.attempt", result_path="$.attempt"
+        )
+        wait_in_queue = sfn.Wait(
+            scope, f"{prefix}WaitInQueue", time=sfn.WaitTime.seconds_path("$.timeouts.queue_seconds")
+        )
+        nobody = self._escalation(scope, f"{prefix}EscalateNobodyAvailable", "nobody_available")
+        too_many = self._escalation(scope, f"{prefix}EscalateAttempts", "attempts_exhausted")
+
+        assign_task.add_catch(nobody, errors=["NoRadiologistAvailable"], result_path="$.assign_error")
+        assign_task.add_catch(on_failure, errors=["States.ALL"], result_path="$.failure")
+        # An escalation that cannot be sent must not stop the case: its function's alarm tells ops.
+        nobody.add_catch(wait_in_queue, errors=["States.ALL"], result_path="$.escalation_error")
+        nobody.next(wait_in_queue)
+        wait_in_queue.next(assign_task)
+        for wait in (offer, review):
+            wait.add_catch(release, errors=REVIEW_ENDED, result_path="$.review_error")
+            wait.add_catch(on_failure, errors=["States.ALL"], result_path="$.failure")
+        release.add_catch(on_failure, errors=["States.ALL"], result_path="$.failure")
+        release.next(count_attempt)
+        too_many.add_catch(assign_task, errors=["States.ALL"], result_path="$.escalation_error")
+        count_attempt.next(
+            sfn.Choice(scope, f"{prefix}AttemptsExhausted?")
+            .when(
+                sfn.Condition.number_greater_than_equals_json_path("$.attempt", "$.max_attempts"),
+                too_many.next(assign_task),
+            )
+            .otherwise(assign_task)
+        )
+        return assign_task.next(offer).next(review)

@@ -13,6 +13,8 @@ from secondopinion.models import (
     AssignmentView,
     AssignRequest,
     CaseStatus,
+    CompareRequest,
+    CosignRequest,
     DeclineRequest,
     EscalateRequest,
     OfferRequest,
@@ -77,6 +79,16 @@ def report(assignment_id: str, submission: ReportSubmission) -> ActionResult:
     return result
 
 
+@app.post("/assignments/<assignment_id>/consensus")
+def consensus(assignment_id: str, submission: ReportSubmission) -> ActionResult:
+    return logic.submit_agreed(assignment_id, _me(), submission, get_settings(), stores=_stores())
+
+
+@app.post("/assignments/<assignment_id>/cosign")
+def cosign(assignment_id: str, request: CosignRequest) -> ActionResult:
+    return logic.cosign(assignment_id, _me(), request, stores=_stores())
+
+
 def _ops() -> str:
     staff = auth.staff_from_claims(app.current_event.request_context.authorizer.claims)
     auth.require_ops(staff)
@@ -125,6 +137,8 @@ def _task(event: dict[str, Any]) -> Any:
         return logic.assign(AssignRequest.model_validate(request), stores=stores).model_dump()
     if action == "offer":
         return logic.hold_token(OfferRequest.model_validate(request), settings, stores=stores)
+    if action == "compare":
+        return logic.compare(CompareRequest.model_validate(request), stores=stores).model_dump()
     if action == "release":
         metrics.add_metric(name="Reassignments", unit="Count", value=1)
         return logic.release(ReleaseRequest.model_validate(request), stores=stores).model_dump()

@@ -10,9 +10,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from secondopinion import clients, crypto, studies
+from secondopinion import clients, crypto, readability, studies
 from secondopinion.clock import now
-from secondopinion.errors import AssignmentClosed, AssignmentNotFound, InvalidRequest, NoRadiologistAvailable
+from secondopinion.errors import (
+    AssignmentClosed,
+    AssignmentNotFound,
+    HardToRead,
+    InvalidRequest,
+    NoRadiologistAvailable,
+    ReportNotReady,
+)
 from secondopinion.models import (
     LIVE_ASSIGNMENT,
     AcceptOutcome,
@@ -24,13 +31,17 @@ from secondopinion.models import (
     AssignResult,
     CaseRecord,
     CaseStatus,
+    CompareRequest,
+    CompareResult,
     ContentKind,
+    CosignRequest,
     EscalateRequest,
     OfferRequest,
     OpsAssignment,
     OpsCase,
     OpsCaseDetail,
     Radiologist,
+    ReadabilityResult,
     ReassignRequest,
     ReleaseRequest,
     ReleaseResult,
@@ -120,14 +131,15 @@ def rank(
     )
 
 
-def assignment_id_for(case_id: str, attempt: int) -> str:
-    """One assignment per case and attempt, so a retried Assign finds the one it made."""
-    return hashlib.sha256(f"{case_id}:{attempt}".encode()).hexdigest()[:32]
+def assignment_id_for(case_id: str, attempt: int, reader: int = 1) -> str:
+    """One assignment per case, reader and attempt, so a retried Assign finds the one it made."""
+    key = f"{case_id}:{attempt}" if reader == 1 else f"{case_id}:{reader}:{attempt}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def assign(request: AssignRequest, *, stores: Stores) -> AssignResult:
     """Offer the case to the best available radiologist who has not had it yet."""
-    assignment_id = assignment_id_for(request.case_id, request.attempt)
+    assignment_id = assignment_id_for(request.case_id, request.attempt, request.reader)
     existing = stores.assignments.find(assignment_id)
     if existing is not None:  # the workflow retried this step after it had done its work
         return AssignResult(assignment_id=existing.assignment_id, radiologist_id=existing.radiologist_id)
@@ -149,6 +161,8 @@ def assign(request: AssignRequest, *, stores: Stores) -> AssignResult:
         original_radiologist=case.original_radiologist,
     )
     for radiologist in candidates:
+        if not stores.assignments.claim(case.case_id, radiologist.radiologist_id):
+            continue  # the case's other reader took this radiologist a moment ago
         if not stores.roster.adjust_load(radiologist.radiologist_id, +1):
             continue  # filled up since we read the roster
         offered = now()
@@ -162,6 +176,7 @@ def assign(request: AssignRequest, *, stores: Stores) -> AssignResult:
             case_id=case.case_id,
             radiologist_id=radiologist.radiologist_id,
             attempt=request.attempt,
+            reader=request.reader,
             status=AssignmentStatus.OFFERED,
             subspecialty=subspecialty,
             reason=f"{why}; {language_note}; least loaded eligible "
@@ -192,6 +207,33 @@ def hold_token(request: OfferRequest, settings: AssignSettings, *, stores: Store
         settings.kms_key_id, request.task_token, {"assignment_id": request.assignment_id}, kms=kms
     )
     stores.assignments.set_token(request.assignment_id, ciphertext, request.phase)
+    if request.phase in CONSENSUS_PHASES:  # both readings are in: the two readers now see both
+        status = AssignmentStatus.CONSENSUS if request.phase == "consensus" else AssignmentStatus.COSIGN
+        stores.assignments.move(request.assignment_id, [AssignmentStatus.REPORTED], status)
+
+
+CONSENSUS_PHASES = ("consensus", "cosign")
+
+
+def concordant(first: ReportSubmission, second: ReportSubmission) -> bool:
+    """Two readings agree when they grade the original reading alike (RADPEER) and agree on
+    whether there is a critical finding; anything else needs a consensus."""
+    return first.radpeer == second.radpeer and first.critical_finding == second.critical_finding
+
+
+def compare(request: CompareRequest, *, stores: Stores) -> CompareResult:
+    """Compare the two blinded readings of a consensus case."""
+    first, second = (stores.assignments.get(read.assignment_id) for read in request.reads)
+    if first.submission is None or second.submission is None:
+        raise ReportNotReady("Both readings must be in before they are compared.")
+    agree = concordant(first.submission, second.submission)
+    stores.cases.update(
+        request.case_id,
+        TimelineEntry(at=now(), event="consensus_concordant" if agree else "consensus_discordant"),
+    )
+    return CompareResult(
+        concordant=agree, primary_assignment_id=first.assignment_id, second_assignment_id=second.assignment_id
+    )
 
 
 def release(request: ReleaseRequest, *, stores: Stores) -> ReleaseResult:
@@ -269,7 +311,7 @@ def worklist(radiologist_id: str, *, stores: Stores) -> list[WorklistItem]:
     at = now()
     items = []
     for a in stores.assignments.for_radiologist(radiologist_id):
-        if a.status not in LIVE_ASSIGNMENT or not _actionable(a):
+        if not _actionable(a):
             continue  # shown once the workflow waits on it, so every action works
         case = stores.cases.get(a.case_id)
         items.append(
@@ -291,7 +333,7 @@ def view(
     assignment_id: str, radiologist_id: str, settings: AssignSettings, *, stores: Stores, s3: Any = None
 ) -> AssignmentView:
     assignment = _own(assignment_id, radiologist_id, stores)
-    if assignment.status not in LIVE_ASSIGNMENT:
+    if assignment.status not in (*LIVE_ASSIGNMENT, AssignmentStatus.CONSENSUS, AssignmentStatus.COSIGN):
         raise AssignmentClosed("This assignment is no longer yours to read.")
     case = stores.cases.get(assignment.case_id)
     files = [f for f in stores.files.for_case(case.case_id) if f.content is not None]
@@ -321,12 +363,35 @@ def view(
         clinical_history=case.clinical_history,
         studies=studies.group(files),
         files=links,
+        readings=_readings(assignment, stores),
     )
+
+
+def _readings(assignment: AssignmentRecord, stores: Stores) -> list[ReportSubmission]:
+    """In the consensus step, both readings (own first); before it, none: the reads are blinded."""
+    if assignment.status not in (AssignmentStatus.CONSENSUS, AssignmentStatus.COSIGN):
+        return []
+    others = [
+        a
+        for a in stores.assignments.for_case(assignment.case_id)
+        if a.status in (AssignmentStatus.CONSENSUS, AssignmentStatus.COSIGN, AssignmentStatus.REPORTED)
+        and a.assignment_id != assignment.assignment_id
+        and a.submission is not None
+    ]
+    own = [assignment.submission] if assignment.submission else []
+    agreed = [assignment.agreed_submission] if assignment.agreed_submission else []
+    partner_agreed = [a.agreed_submission for a in others if a.agreed_submission]
+    return [*own, *[a.submission for a in others if a.submission], *agreed, *partner_agreed]
 
 
 def _actionable(a: AssignmentRecord) -> bool:
     """The workflow waits on this assignment's current phase, so the radiologist can act on it."""
-    expected = {AssignmentStatus.OFFERED: "offer", AssignmentStatus.ACCEPTED: "read"}.get(a.status)
+    expected = {
+        AssignmentStatus.OFFERED: "offer",
+        AssignmentStatus.ACCEPTED: "read",
+        AssignmentStatus.CONSENSUS: "consensus",
+        AssignmentStatus.COSIGN: "cosign",
+    }.get(a.status)
     return expected is not None and a.token_phase == expected and a.task_token_ciphertext is not None
 
 
@@ -453,6 +518,8 @@ def submit_report(
     missing = [q for q in case.questions if q not in {a.question for a in submission.answers}]
     if missing:
         raise InvalidRequest(f"Answer every question of the patient: {len(missing)} unanswered.")
+    _check_comparisons(case, submission, stores)
+    scores = _readability(case, submission)
     token = _token(assignment, kms)
     # The case moves first, so the workflow never reaches delivery with the case still in review.
     stores.cases.transition(
@@ -466,6 +533,7 @@ def submit_report(
         [AssignmentStatus.ACCEPTED],
         AssignmentStatus.REPORTED,
         submission=submission.model_dump(mode="json"),
+        readability=[r.model_dump(mode="json") for r in scores],
         reported_at=now().isoformat(),
     ):
         raise AssignmentClosed("This assignment ended before the report arrived.")
@@ -474,6 +542,121 @@ def submit_report(
     _resume(sfn, token, assignment)
     if submission.critical_finding:  # ops hear of it at once, before the report is out
         escalate(EscalateRequest(case_id=case.case_id, reason="critical_finding"), settings, stores=stores)
+    return ActionResult(assignment_id=assignment_id, status=AssignmentStatus.REPORTED)
+
+
+def _check_comparisons(case: CaseRecord, submission: ReportSubmission, stores: Stores) -> None:
+    """A longitudinal reading compares the current study with every earlier one."""
+    if not case.longitudinal:
+        return
+    priors = [s for s in studies.group(stores.files.for_case(case.case_id)) if not s.current]
+    given = {c.study_instance_uid for c in submission.comparisons}
+    missing = [p for p in priors if p.study_instance_uid not in given]
+    unknown = given - {p.study_instance_uid for p in priors}
+    if missing or unknown:
+        dates = ", ".join(p.study_date or "undated" for p in missing)
+        raise InvalidRequest(
+            f"Compare the current study with each earlier one: {len(missing)} missing ({dates})"
+            + (f"; {len(unknown)} comparison(s) name no earlier study of this case" if unknown else "")
+        )
+
+
+FORMULA_NAMES = {
+    "flesch_kincaid_grade": "the Flesch-Kincaid grade",
+    "amstad": "Amstad's reading ease",
+    "gulpease": "the Gulpease index",
+    "kandel_moles": "the Kandel-Moles index",
+}
+
+
+def _readability(case: CaseRecord, submission: ReportSubmission) -> list[ReadabilityResult]:
+    """Score the texts the patient reads in plain words; refuse hard ones unless confirmed."""
+    texts = {"summary": submission.summary, "answers": " ".join(a.answer for a in submission.answers)}
+    results, hard = [], []
+    for section, text in texts.items():
+        scored = readability.score(text, case.language.value)
+        results.append(
+            ReadabilityResult(
+                section=section,
+                formula=scored.formula.value,
+                value=scored.value,
+                target=scored.target,
+                passes=scored.passes,
+            )
+        )
+        if not scored.passes:
+            hard.append((section, scored))
+    if hard and not submission.confirm_readability:
+        parts = []
+        for section, scored in hard:
+            worst = "; ".join(f'"{s.text}"' for s in scored.hardest_sentences[:3])
+            relation = "at least" if scored.higher_is_better else "at most"
+            parts.append(
+                f"The {section} scores {scored.value} on {FORMULA_NAMES[scored.formula.value]} ({relation} "
+                f"{scored.target:g} wanted). Hardest sentences: {worst}"
+            )
+        raise HardToRead(" ".join(parts) + ". Simplify them, or submit again with confirm_readability.")
+    return results
+
+
+def submit_agreed(
+    assignment_id: str,
+    radiologist_id: str,
+    submission: ReportSubmission,
+    settings: AssignSettings,
+    *,
+    stores: Stores,
+    sfn: Any = None,
+    kms: Any = None,
+) -> ActionResult:
+    """The primary reader's agreed reading after a discordance; the second reader co-signs next."""
+    assignment = _own(assignment_id, radiologist_id, stores)
+    if assignment.status != AssignmentStatus.CONSENSUS or not _actionable(assignment):
+        raise AssignmentClosed("There is no consensus reading to write on this assignment now.")
+    case = stores.cases.get(assignment.case_id)
+    scores = _readability(case, submission)
+    token = _token(assignment, kms)
+    if not stores.assignments.move(
+        assignment_id,
+        [AssignmentStatus.CONSENSUS],
+        AssignmentStatus.REPORTED,
+        agreed_submission=submission.model_dump(mode="json"),
+        readability=[r.model_dump(mode="json") for r in scores],
+    ):
+        raise AssignmentClosed("The consensus step ended meanwhile.")
+    stores.cases.update(
+        case.case_id, TimelineEntry(at=now(), event="consensus_written", actor=radiologist_id)
+    )
+    _resume(sfn or clients.client("stepfunctions"), token, assignment)
+    return ActionResult(assignment_id=assignment_id, status=AssignmentStatus.REPORTED)
+
+
+def cosign(
+    assignment_id: str,
+    radiologist_id: str,
+    request: CosignRequest,
+    *,
+    stores: Stores,
+    sfn: Any = None,
+    kms: Any = None,
+) -> ActionResult:
+    """The second reader signs the agreed reading, which the report then carries for both."""
+    assignment = _own(assignment_id, radiologist_id, stores)
+    if assignment.status != AssignmentStatus.COSIGN or not _actionable(assignment):
+        raise AssignmentClosed("There is nothing to co-sign on this assignment now.")
+    token = _token(assignment, kms)
+    if not stores.assignments.move(
+        assignment_id,
+        [AssignmentStatus.COSIGN],
+        AssignmentStatus.REPORTED,
+        cosigned_at=now().isoformat(),
+        cosign_comment=request.comment,
+    ):
+        raise AssignmentClosed("The co-signing step ended meanwhile.")
+    stores.cases.update(
+        assignment.case_id, TimelineEntry(at=now(), event="consensus_cosigned", actor=radiologist_id)
+    )
+    _resume(sfn or clients.client("stepfunctions"), token, assignment)
     return ActionResult(assignment_id=assignment_id, status=AssignmentStatus.REPORTED)
 
 

@@ -14,6 +14,7 @@ from secondopinion.models import (
     CaseRequest,
     CaseView,
     CompleteRequest,
+    ErasureResult,
     FilesDeclared,
     FilesRequest,
     FileStatus,
@@ -23,7 +24,7 @@ from secondopinion.models import (
 )
 from secondopinion.store import CaseStore, FileStore
 
-from . import logic
+from . import erasure, logic
 from .settings import get_settings
 
 logger = observability.logger("intake")
@@ -85,6 +86,16 @@ def remove_file(case_id: str, file_id: str) -> None:
 @app.get("/cases/<case_id>")
 def get_case(case_id: str) -> CaseView:
     return logic.view(_patient_case(case_id), files=_stores()[1])
+
+
+@app.post("/ops/cases/<case_id>/erase")
+def erase_case(case_id: str) -> ErasureResult:
+    staff = auth.staff_from_claims(app.current_event.request_context.authorizer.claims)
+    auth.require_ops(staff)
+    settings = get_settings()
+    erased = erasure.erase(case_id, staff.subject, settings, stores=erasure.Stores.of(settings))
+    metrics.add_metric(name="CasesErased", unit="Count", value=1)
+    return erased
 
 
 @app.get("/openapi.json", include_in_schema=False)

@@ -291,6 +291,7 @@ def workflow_input(case: CaseRecord, settings: IntakeSettings) -> WorkflowInput:
     return WorkflowInput(
         case_id=case.case_id,
         max_attempts=settings.max_attempts,
+        consensus=case.consensus,
         timeouts=WorkflowTimeouts(
             offer_seconds=settings.scaled_seconds(
                 settings.acceptance_hours_expedited if fast else settings.acceptance_hours_standard

@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from secondopinion import observability
 from secondopinion.models import ReportRequest
-from secondopinion.store import AssignmentStore, CaseStore, RosterStore
+from secondopinion.store import AssignmentStore, CaseStore, FileStore, RosterStore
 
 from .logic import generate
 from .settings import get_settings
@@ -30,6 +30,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         cases=CaseStore(s.cases_table),
         assignments=AssignmentStore(s.assignments_table),
         roster=RosterStore(s.roster_table),
+        files=FileStore(s.files_table),
     )
     metrics.add_metric(name="ReportsGenerated", unit="Count", value=1)
     return result.model_dump()

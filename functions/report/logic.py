@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import secrets
+from datetime import date
 from typing import Any
 
-from secondopinion import clients
+from secondopinion import clients, studies
 from secondopinion.clock import now
 from secondopinion.errors import ReportNotReady
-from secondopinion.models import AssignmentStatus, ReportRequest, ReportResult, TimelineEntry
-from secondopinion.store import AssignmentStore, CaseStore, RosterStore
+from secondopinion.models import (
+    AssignmentStatus,
+    CaseRecord,
+    ReportRequest,
+    ReportResult,
+    ReportSubmission,
+    TimelineEntry,
+)
+from secondopinion.store import AssignmentStore, CaseStore, FileStore, RosterStore
 
-from .document import build_document
+from .document import PriorChange, PriorComparison, build_document
 from .render import render_html, render_pdf
 from .settings import ReportSettings
 
@@ -21,6 +29,27 @@ def verification_code() -> str:
     return "-".join(secrets.token_hex(2).upper() for _ in range(3))
 
 
+def _priors(case: CaseRecord, submission: ReportSubmission, files: FileStore) -> list[PriorComparison]:
+    """The radiologist's comparisons, with each earlier study's date and description."""
+    by_uid = {s.study_instance_uid: s for s in studies.group(files.for_case(case.case_id)) if not s.current}
+    priors = []
+    for comparison in submission.comparisons:
+        study = by_uid.get(comparison.study_instance_uid)
+        if study is None or not study.study_date:
+            continue
+        when = date(int(study.study_date[:4]), int(study.study_date[4:6]), int(study.study_date[6:8]))
+        description = study.description or ", ".join(study.modalities) or "-"
+        priors.append(
+            PriorComparison(
+                study_date=when,
+                description=description,
+                change=PriorChange(comparison.change.value),
+                note=comparison.note,
+            )
+        )
+    return priors
+
+
 def generate(
     request: ReportRequest,
     settings: ReportSettings,
@@ -28,18 +57,34 @@ def generate(
     cases: CaseStore,
     assignments: AssignmentStore,
     roster: RosterStore,
+    files: FileStore,
     s3: Any = None,
 ) -> ReportResult:
     """Render and store the report; a retry after a crash re-renders under the same keys."""
     case = cases.get(request.case_id)
-    assignment = assignments.get(request.assignment_id)
-    if assignment.status != AssignmentStatus.REPORTED or assignment.submission is None:
+    reading = request.reading
+    assignment = assignments.get(reading.assignment_id)
+    submission = assignment.agreed_submission if reading.agreed else assignment.submission
+    if assignment.status != AssignmentStatus.REPORTED or submission is None:
         raise ReportNotReady("The radiologist's reading has not been submitted.")
     radiologist = roster.get(assignment.radiologist_id)
+    second = None
+    if reading.second_assignment_id:
+        second = roster.get(assignments.get(reading.second_assignment_id).radiologist_id)
+        if second is None:
+            raise ReportNotReady("The second reader is not on the roster.")
     if radiologist is None:
         raise ReportNotReady("The reporting radiologist is not on the roster.")
     code = case.verification_code or verification_code()
-    document = build_document(case, assignment.submission, radiologist, now(), code)
+    document = build_document(
+        case,
+        submission,
+        radiologist,
+        now(),
+        code,
+        priors=_priors(case, submission, files) if case.longitudinal else None,
+        consensus_with=second,
+    )
     pdf_key = f"cases/{case.case_id}/report.pdf"
     html_key = f"cases/{case.case_id}/report.html"
     s3 = s3 or clients.client("s3")

@@ -47,6 +47,7 @@ def open_case(
     tier: str = "standard",
     questions: list[str] | None = None,
     files: tuple[str, ...] = ("CT_small.dcm",),
+    consensus: bool = False,
 ) -> tuple[str, str]:
     """A submitted case whose files are real DICOM objects from pydicom's test data."""
     created = api.call(
@@ -54,6 +55,7 @@ def open_case(
         "/cases",
         json={
             "tier": tier,
+            "consensus": consensus,
             "language": "en",
             "email": "patient@example.org",
             "symptoms": "pain",
@@ -102,15 +104,18 @@ def offer_for(api: Api, system: LocalSystem, case_id: str, token: str, nth: int 
     return radiologist, wait_for(offered, "the offer on the worklist", 30)
 
 
-def report_body(questions: list[str]) -> dict[str, Any]:
+def report_body(questions: list[str], **overrides: Any) -> dict[str, Any]:
     return {
-        "findings": "No acute abnormality.",
-        "impression": "Normal study.",
-        "summary": "Your scan looks normal.",
-        "answers": [{"question": q, "answer": "No, it is not serious."} for q in questions],
-        "radpeer": "1",
-        "radpeer_reasoning": "Same reading as the original report.",
-        "recommendations": ["Discuss with your doctor."],
+        **{
+            "findings": "No acute abnormality.",
+            "impression": "Normal study.",
+            "summary": "Your scan looks normal.",
+            "answers": [{"question": q, "answer": "No, it is not serious."} for q in questions],
+            "radpeer": "1",
+            "radpeer_reasoning": "Same reading as the original report.",
+            "recommendations": ["Discuss with your doctor."],
+        },
+        **overrides,
     }
 
 

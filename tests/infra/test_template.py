@@ -34,7 +34,17 @@ S3_WRITES = (
     "s3:RestoreObject",
 )
 TASK_TOKEN_ACTIONS = ("states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat")
-STEP_TASKS = ("Assign", "WaitForAcceptance", "WaitForReport", "ReleaseReview", "Report", "Deliver")
+STEP_TASKS = (
+    "Assign",
+    "WaitForAcceptance",
+    "WaitForReport",
+    "ReleaseReview",
+    "Report",
+    "Deliver",
+    "CompareReads",
+    "WaitForAgreement",
+    "WaitForCosign",
+)
 """The workflow's Task states that do the pipeline's work; the others are escalations to ops."""
 
 

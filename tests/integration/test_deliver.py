@@ -60,7 +60,7 @@ def reported(offered: Callable[..., Offer], step_functions: RecordingStepFunctio
 
 def _generate(case: Reported) -> dict[str, Any]:
     """The workflow's Report task."""
-    return dict(invoke("report", {"case_id": case.case_id, "assignment_id": case.assignment_id}))
+    return dict(invoke("report", {"case_id": case.case_id, "reading": {"assignment_id": case.assignment_id}}))
 
 
 def _deliver(case: Reported) -> dict[str, Any]:
@@ -73,10 +73,11 @@ def _sent() -> list[Any]:
 
 
 def _report_link(case: Reported) -> Any:
+    """The report page's POST that mints a download link (its GET mints nothing)."""
     return call_api(
         "deliver",
-        "GET",
-        "/cases/{case_id}/report",
+        "POST",
+        "/cases/{case_id}/report/link",
         path_parameters={"case_id": case.case_id},
         token=case.token,
     )
@@ -171,7 +172,7 @@ def test_the_report_link_before_delivery_is_409(reported: Reported) -> None:
     assert response.json["error"] == "report_not_ready"
 
 
-def test_the_report_link_after_the_delivery_period_is_404(
+def test_the_report_link_after_the_delivery_period_is_gone(
     reported: Reported, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a case delivered 31 days ago (the delivery period is 30 days)
@@ -183,10 +184,10 @@ def test_the_report_link_after_the_delivery_period_is_404(
     response = _report_link(reported)
 
     # Then it is gone, with whom to ask
-    assert response.status == 404
+    assert response.status == 410
     assert response.json == {
-        "error": "case_not_found",
-        "message": "This report's delivery period has ended. Please contact us.",
+        "error": "delivery_expired",
+        "message": "This report's delivery period has ended. Please contact us for a copy.",
     }
 
 

@@ -79,8 +79,49 @@ class ReportNotReady(DomainError):
     status = 409
 
 
+class HardToRead(DomainError):
+    """The plain-language texts score above their language's target; the radiologist may confirm."""
+
+    code = "hard_to_read"
+    status = 422
+
+
 class NoRadiologistAvailable(DomainError):
     """Raised by assignment; the state machine waits and retries instead of failing."""
 
     code = "no_radiologist_available"
     status = 503
+
+
+class InvalidCode(DomainError):
+    """Also the answer for a case that does not exist: a code must not tell which ids are real."""
+
+    code = "invalid_code"
+    status = 403
+
+    def __init__(
+        self,
+        message: str = "This code is not valid: it may be mistyped, used already or expired. "
+        "Ask for a new code.",
+    ) -> None:
+        super().__init__(message)
+
+
+class DeliveryExpired(DomainError):
+    code = "delivery_expired"
+    status = 410
+
+    def __init__(
+        self, message: str = "This report's delivery period has ended. Please contact us for a copy."
+    ) -> None:
+        super().__init__(message)
+
+
+class DeliveryRevoked(DomainError):
+    code = "delivery_revoked"
+    status = 410
+
+    def __init__(
+        self, message: str = "This report's download has been withdrawn. Please contact us."
+    ) -> None:
+        super().__init__(message)

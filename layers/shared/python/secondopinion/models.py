@@ -72,6 +72,10 @@ class AssignmentStatus(StrEnum):
     OFFERED = "offered"
     ACCEPTED = "accepted"
     REPORTED = "reported"
+    CONSENSUS = "consensus"
+    """Consensus reads that differ: the primary reader writes the agreed reading, seeing both."""
+    COSIGN = "cosign"
+    """The second reader co-signs the agreed reading."""
     DECLINED = "declined"
     TIMED_OUT = "timed_out"
 
@@ -263,6 +267,14 @@ class CaseRecord(Contract):
     alerts: list[str] = Field(default_factory=list, description="Escalation reasons ops were told of.")
     problems: list[str] = Field(default_factory=list)
     timeline: list[TimelineEntry] = Field(default_factory=list)
+    html_key: str | None = None
+    revoked_at: datetime | None = Field(default=None, description="Ops withdrew the delivery: no more links.")
+    download_count: int = 0
+    code_hash: str | None = Field(default=None, description="The one-time download code, salted and hashed.")
+    code_expires_at: datetime | None = None
+    code_issued_at: datetime | None = None
+    code_attempts: int = Field(default=0, description="Tries spent on the current code.")
+    code_failures: int = Field(default=0, description="Wrong codes entered over the case's life.")
 
 
 class DicomFacts(Contract):
@@ -360,12 +372,17 @@ class AssignmentRecord(Contract):
     due_at: datetime
     task_token_ciphertext: str | None = None
     decline_reason: str | None = None
-    token_phase: Literal["offer", "read"] | None = None
+    reader: int = 1
+    token_phase: Literal["offer", "read", "consensus", "cosign"] | None = None
     accepted_at: datetime | None = None
     read_limit_seconds: int = Field(default=86400, description="The longest read, from the workflow input.")
     report_margin_seconds: int = 0
     submission: ReportSubmission | None = None
     reported_at: datetime | None = None
+    readability: list[ReadabilityResult] = Field(default_factory=list)
+    agreed_submission: ReportSubmission | None = None
+    cosigned_at: datetime | None = None
+    cosign_comment: str | None = None
     released: bool = False
     """The radiologist's slot was given back (on report, or by the workflow after a miss)."""
 
@@ -376,6 +393,33 @@ class AssignmentRecord(Contract):
 class QuestionAnswer(Contract):
     question: str
     answer: ShortText
+
+
+class PriorChange(StrEnum):
+    """How the findings changed since an earlier study (longitudinal reads)."""
+
+    NEW = "new"
+    STABLE = "stable"
+    IMPROVED = "improved"
+    WORSE = "worse"
+
+
+class StudyComparison(Contract):
+    """The current study compared with one earlier study of the case."""
+
+    study_instance_uid: str
+    change: PriorChange
+    note: LongText = ""
+
+
+class ReadabilityResult(Contract):
+    """A plain-language text's score in its language (DOMAIN.md's formulas), kept with the report."""
+
+    section: str
+    formula: str
+    value: float | None
+    target: float
+    passes: bool
 
 
 class ReportSubmission(Contract):
@@ -391,6 +435,12 @@ class ReportSubmission(Contract):
     radpeer_reasoning: ShortText
     recommendations: list[ShortText] = Field(default_factory=list)
     critical_finding: bool = False
+    comparisons: list[StudyComparison] = Field(
+        default_factory=list, description="One per earlier study of a longitudinal case."
+    )
+    confirm_readability: bool = Field(
+        default=False, description="Submit although the plain-language texts score above the target."
+    )
 
 
 class DeclineRequest(Contract):
@@ -447,6 +497,10 @@ class AssignmentView(Contract):
     clinical_history: str
     studies: list[StudyGroup]
     files: list[StudyFile]
+    readings: list[ReportSubmission] = Field(
+        default_factory=list,
+        description="Both consensus readings (own first), shown only once both readers have submitted.",
+    )
 
 
 class ActionResult(Contract):
@@ -509,12 +563,14 @@ class WorkflowInput(Contract):
     case_id: str
     attempt: int = 0
     max_attempts: int = Field(ge=1)
+    consensus: bool = False
     timeouts: WorkflowTimeouts
 
 
 class AssignRequest(Contract):
     case_id: str
     attempt: int
+    reader: int = Field(default=1, ge=1, le=2, description="Which of a consensus case's two readers.")
     timeouts: WorkflowTimeouts
 
 
@@ -528,7 +584,7 @@ class OfferRequest(Contract):
 
     assignment_id: str
     task_token: str
-    phase: Literal["offer", "read"] = "offer"
+    phase: Literal["offer", "read", "consensus", "cosign"] = "offer"
 
 
 class AcceptOutcome(Contract):
@@ -563,9 +619,32 @@ class ReviewOutcome(Contract):
     radiologist_id: str
 
 
+class Reading(Contract):
+    """Which reading the report is made of: one reader's, or a consensus of two."""
+
+    assignment_id: str
+    second_assignment_id: str | None = None
+    agreed: bool = Field(default=False, description="Use the primary's agreed reading after a discordance.")
+
+
 class ReportRequest(Contract):
     case_id: str
-    assignment_id: str
+    reading: Reading
+
+
+class CompareRequest(Contract):
+    case_id: str
+    reads: list[ReviewOutcome] = Field(min_length=2, max_length=2, description="Reader 1's, then reader 2's.")
+
+
+class CompareResult(Contract):
+    concordant: bool
+    primary_assignment_id: str
+    second_assignment_id: str
+
+
+class CosignRequest(Contract):
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
 
 
 class ReportResult(Contract):
@@ -580,3 +659,69 @@ class DeliverResult(Contract):
 
 
 AssignmentRecord.model_rebuild()
+
+
+# --- Delivery and erasure ----------------------------------------------------------------------
+
+ReportFormat = Literal["pdf", "html"]
+ERASED = "erased"
+"""The status of a case's item once the case is erased: only an anonymous record remains."""
+
+
+class DeliveryStatus(Contract):
+    """What the patient's report page shows; reading it mints nothing (mail scanners fetch GETs)."""
+
+    case_id: str
+    ready: bool = Field(description="The report has been delivered.")
+    available: bool = Field(description="A download link can be asked for now (POST .../report/link).")
+    delivered_at: datetime | None
+    expires_at: datetime | None = Field(description="When the delivery ends and links are refused.")
+    expired: bool
+    revoked: bool
+    formats: list[ReportFormat]
+
+
+class LinkRequest(Contract):
+    """Ask for a download link, with the one-time code when there is no access token."""
+
+    code: Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")] | None = Field(
+        default=None, description="The 6-digit code e-mailed by POST .../report/code."
+    )
+    format: ReportFormat = "pdf"
+
+
+class CodeRequested(Contract):
+    """The same answer whether or not the case exists, so that ids cannot be probed."""
+
+    message: str
+    valid_seconds: int
+
+
+class Revocation(Contract):
+    case_id: str
+    revoked_at: datetime
+
+
+class ErasedCase(Contract):
+    """What remains of an erased case: that it existed, its tier, and when what happened."""
+
+    case_id: str
+    status: Literal["erased"] = "erased"
+    tier: Tier
+    created_at: datetime
+    submitted_at: datetime | None = None
+    delivered_at: datetime | None = None
+    erased_at: datetime
+    erased_by: str = Field(description="The ops user who carried out the erasure.")
+    timeline: list[TimelineEntry] = Field(
+        default_factory=list, description="Event names and times; actors reduced to their role."
+    )
+
+
+class ErasureResult(Contract):
+    case_id: str
+    status: Literal["erased"] = "erased"
+    erased_at: datetime
+    objects_deleted: int = Field(description="Object versions and delete markers removed in this call.")
+    files_deleted: int
+    assignments_deleted: int

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -11,18 +12,31 @@ from botocore.exceptions import ClientError
 from . import clients
 from .errors import AssignmentNotFound, CaseNotFound
 from .models import (
+    ERASED,
     AssignmentRecord,
     AssignmentStatus,
     CaseRecord,
     CaseStatus,
+    ErasedCase,
     FileRecord,
     Radiologist,
     TimelineEntry,
 )
 
 
+def _dynamo(value: Any) -> Any:
+    """DynamoDB takes numbers as Decimal, never float."""
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _dynamo(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dynamo(v) for v in value]
+    return value
+
+
 def _item(model: Any) -> dict[str, Any]:
-    return {k: v for k, v in model.model_dump(mode="json").items() if v is not None}
+    return {k: _dynamo(v) for k, v in model.model_dump(mode="json").items() if v is not None}
 
 
 def _conditional_failed(error: ClientError) -> bool:
@@ -38,6 +52,11 @@ def _query_all(table: Any, **kwargs: Any) -> Iterable[dict[str, Any]]:
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
+def claim_key(case_id: str, radiologist_id: str) -> str:
+    """The key of the item that reserves a radiologist for a case (see AssignmentStore.claim)."""
+    return f"claim:{case_id}:{radiologist_id}"
+
+
 class CaseStore:
     def __init__(self, table_name: str) -> None:
         self.table = clients.table(table_name)
@@ -47,7 +66,7 @@ class CaseStore:
 
     def get(self, case_id: str) -> CaseRecord:
         item = self.table.get_item(Key={"case_id": case_id}, ConsistentRead=True).get("Item")
-        if not item:
+        if not item or item.get("status") == ERASED:
             raise CaseNotFound()
         return CaseRecord.model_validate(item)
 
@@ -87,7 +106,7 @@ class CaseStore:
         sets = ["#s = :new", "#tl = list_append(if_not_exists(#tl, :empty), :ev)"]
         for i, (name, value) in enumerate(fields.items()):
             names[f"#f{i}"] = name
-            values[f":v{i}"] = value
+            values[f":v{i}"] = _dynamo(value)
             sets.append(f"#f{i} = :v{i}")
         try:
             self.table.update_item(
@@ -111,6 +130,128 @@ class CaseStore:
                 UpdateExpression="SET alerts = list_append(if_not_exists(alerts, :empty), :r)",
                 ConditionExpression="attribute_exists(case_id) AND NOT contains(alerts, :reason)",
                 ExpressionAttributeValues={":empty": [], ":r": [reason], ":reason": reason},
+            )
+        except ClientError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True
+
+    def _conditional_update(self, case_id: str, **kwargs: Any) -> dict[str, Any] | None:
+        """update_item; the new item, or None when the condition failed."""
+        try:
+            return dict(self.table.update_item(Key={"case_id": case_id}, ReturnValues="ALL_NEW", **kwargs))
+        except ClientError as error:
+            if _conditional_failed(error):
+                return None
+            raise
+
+    def record_download(self, case_id: str, event: TimelineEntry) -> bool:
+        """Count a download and append its audit `event`; False when the delivery is revoked."""
+        return (
+            self._conditional_update(
+                case_id,
+                UpdateExpression="SET #tl = list_append(if_not_exists(#tl, :empty), :ev) "
+                "ADD download_count :one",
+                ConditionExpression="attribute_exists(case_id) AND attribute_not_exists(revoked_at)",
+                ExpressionAttributeNames={"#tl": "timeline"},
+                ExpressionAttributeValues={":ev": [event.model_dump(mode="json")], ":empty": [], ":one": 1},
+            )
+            is not None
+        )
+
+    def revoke(self, case_id: str, event: TimelineEntry) -> bool:
+        """Set revoked_at (the event's time) and drop any one-time code; False if revoked already."""
+        return (
+            self._conditional_update(
+                case_id,
+                UpdateExpression="SET revoked_at = :at, #tl = list_append(if_not_exists(#tl, :empty), :ev) "
+                "REMOVE code_hash, code_expires_at",
+                ConditionExpression="attribute_exists(case_id) AND attribute_not_exists(revoked_at)",
+                ExpressionAttributeNames={"#tl": "timeline"},
+                ExpressionAttributeValues={
+                    ":at": event.at.isoformat(),
+                    ":ev": [event.model_dump(mode="json")],
+                    ":empty": [],
+                },
+            )
+            is not None
+        )
+
+    def issue_code(
+        self, case_id: str, code_hash: str, expires_at: str, event: TimelineEntry, *, issued_before: str
+    ) -> bool:
+        """Store a new one-time code (replacing any other), unless one was issued at or after
+        `issued_before`; False then."""
+        return (
+            self._conditional_update(
+                case_id,
+                UpdateExpression="SET code_hash = :h, code_expires_at = :e, code_issued_at = :i, "
+                "code_attempts = :zero, #tl = list_append(if_not_exists(#tl, :empty), :ev)",
+                ConditionExpression="attribute_exists(case_id) AND "
+                "(attribute_not_exists(code_issued_at) OR code_issued_at < :before)",
+                ExpressionAttributeNames={"#tl": "timeline"},
+                ExpressionAttributeValues={
+                    ":h": code_hash,
+                    ":e": expires_at,
+                    ":i": event.at.isoformat(),
+                    ":zero": 0,
+                    ":ev": [event.model_dump(mode="json")],
+                    ":empty": [],
+                    ":before": issued_before,
+                },
+            )
+            is not None
+        )
+
+    def count_code_attempt(
+        self, case_id: str, at: str, *, max_attempts: int, max_failures: int
+    ) -> CaseRecord | None:
+        """Spend one try on the current code before it is compared, so that parallel guesses
+        each count; None when there is no live code (none, expired at `at`, or out of tries)."""
+        item = self._conditional_update(
+            case_id,
+            UpdateExpression="SET code_attempts = code_attempts + :one",
+            ConditionExpression="attribute_exists(code_hash) AND code_expires_at > :now AND "
+            "code_attempts < :max AND (attribute_not_exists(code_failures) OR code_failures < :failures)",
+            ExpressionAttributeValues={
+                ":one": 1,
+                ":now": at,
+                ":max": max_attempts,
+                ":failures": max_failures,
+            },
+        )
+        return CaseRecord.model_validate(item["Attributes"]) if item else None
+
+    def settle_code(self, case_id: str, code_hash: str, *, matched: bool, burn: bool) -> bool:
+        """After a try on the code `code_hash`: a match or a burn removes it, a miss is counted.
+        False when that code is no longer the case's."""
+        clauses = [] if matched else ["ADD code_failures :one"]
+        if matched or burn:
+            clauses.append("REMOVE code_hash, code_expires_at")
+        return (
+            self._conditional_update(
+                case_id,
+                UpdateExpression=" ".join(clauses),
+                ConditionExpression="code_hash = :h",
+                ExpressionAttributeValues={":h": code_hash, **({} if matched else {":one": 1})},
+            )
+            is not None
+        )
+
+    def find_erased(self, case_id: str) -> ErasedCase | None:
+        """The anonymous record of an erased case, or None (no such case, or not erased)."""
+        item = self.table.get_item(Key={"case_id": case_id}, ConsistentRead=True).get("Item")
+        return ErasedCase.model_validate(item) if item and item.get("status") == ERASED else None
+
+    def replace_with_erased(self, record: ErasedCase, expected: CaseStatus) -> bool:
+        """Overwrite the whole case item with its anonymous record, if it is still in `expected`."""
+        try:
+            self.table.put_item(
+                Item=_item(record),
+                ConditionExpression="attribute_exists(case_id) AND #s = :expected",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":expected": expected.value},
             )
         except ClientError as error:
             if _conditional_failed(error):
@@ -170,6 +311,22 @@ class FileStore:
     def delete(self, case_id: str, file_id: str) -> None:
         self.table.delete_item(Key={"case_id": case_id, "file_id": file_id})
 
+    def delete_case(self, case_id: str) -> int:
+        """Delete every file row of the case; how many there were."""
+        keys = [
+            {"case_id": i["case_id"], "file_id": i["file_id"]}
+            for i in _query_all(
+                self.table,
+                KeyConditionExpression=Key("case_id").eq(case_id),
+                ProjectionExpression="case_id, file_id",
+                ConsistentRead=True,
+            )
+        ]
+        with self.table.batch_writer() as batch:
+            for key in keys:
+                batch.delete_item(Key=key)
+        return len(keys)
+
     def record_verdict(self, record: FileRecord) -> bool:
         """Store a verdict once per object version; False when this version was judged already."""
         try:
@@ -206,6 +363,21 @@ class AssignmentStore:
         """Write a new assignment; False if one with this id exists already."""
         try:
             self.create(assignment)
+        except ClientError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True
+
+    def claim(self, case_id: str, radiologist_id: str) -> bool:
+        """Reserve a radiologist for a case, once: two readers assigned at the same moment (a
+        consensus case) can never both get the same radiologist. Claim items carry no index
+        attributes, so they never show up as assignments."""
+        try:
+            self.table.put_item(
+                Item={"assignment_id": claim_key(case_id, radiologist_id)},
+                ConditionExpression=Attr("assignment_id").not_exists(),
+            )
         except ClientError as error:
             if _conditional_failed(error):
                 return False
@@ -251,7 +423,7 @@ class AssignmentStore:
         sets = ["#s = :new"]
         for i, (name, value) in enumerate(fields.items()):
             names[f"#f{i}"] = name
-            values[f":v{i}"] = value
+            values[f":v{i}"] = _dynamo(value)
             sets.append(f"#f{i} = :v{i}")
         try:
             self.table.update_item(
@@ -278,6 +450,9 @@ class AssignmentStore:
     def for_case(self, case_id: str) -> list[AssignmentRecord]:
         items = _query_all(self.table, IndexName="by_case", KeyConditionExpression=Key("case_id").eq(case_id))
         return sorted((AssignmentRecord.model_validate(i) for i in items), key=lambda a: a.attempt)
+
+    def delete(self, assignment_id: str) -> None:
+        self.table.delete_item(Key={"assignment_id": assignment_id})
 
 
 class RosterStore:
