@@ -6,7 +6,6 @@ import hashlib
 import json
 import unicodedata
 from contextlib import suppress
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -53,30 +52,13 @@ from secondopinion.models import (
     WorklistItem,
 )
 from secondopinion.sla import SlaStatus, sla_status
-from secondopinion.store import AssignmentStore, CaseStore, FileStore, RosterStore
+from secondopinion.store import Stores
 
 from .roster import RosterEntry, change_for
 from .routing import route
 from .settings import AssignSettings
 
 DECLINED_ERROR = "Review.Declined"
-
-
-@dataclass(frozen=True)
-class Stores:
-    cases: CaseStore
-    files: FileStore
-    assignments: AssignmentStore
-    roster: RosterStore
-
-    @classmethod
-    def from_settings(cls, s: AssignSettings) -> Stores:
-        return cls(
-            CaseStore(s.cases_table),
-            FileStore(s.files_table),
-            AssignmentStore(s.assignments_table),
-            RosterStore(s.roster_table),
-        )
 
 
 def _plain(text: str) -> str:

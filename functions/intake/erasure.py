@@ -8,7 +8,6 @@ keep 35 days); the S3 versions are deleted here, every one of them.
 from __future__ import annotations
 
 from contextlib import suppress
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,30 +15,13 @@ from secondopinion import clients
 from secondopinion.clock import now
 from secondopinion.errors import CaseNotReady
 from secondopinion.models import CaseRecord, CaseStatus, ErasedCase, ErasureResult, TimelineEntry
-from secondopinion.store import AssignmentStore, CaseStore, FileStore, RosterStore, claim_key
+from secondopinion.store import Stores, claim_key
 
 from .settings import IntakeSettings
 
 REVIEW_RUNNING = (CaseStatus.IN_REVIEW, CaseStatus.REPORTING)
 ROLES = ("patient", "system")
 """Timeline actors kept as they are; any other (a radiologist, an ops user) becomes "staff"."""
-
-
-@dataclass(frozen=True)
-class Stores:
-    cases: CaseStore
-    files: FileStore
-    assignments: AssignmentStore
-    roster: RosterStore
-
-    @classmethod
-    def of(cls, settings: IntakeSettings) -> Stores:
-        return cls(
-            CaseStore(settings.cases_table),
-            FileStore(settings.files_table),
-            AssignmentStore(settings.assignments_table),
-            RosterStore(settings.roster_table),
-        )
 
 
 def anonymous_record(case: CaseRecord, at: datetime, subject: str) -> ErasedCase:

@@ -22,7 +22,7 @@ from secondopinion.models import (
     PartsRequest,
     SubmitRequest,
 )
-from secondopinion.store import CaseStore, FileStore
+from secondopinion.store import CaseStore, FileStore, Stores
 
 from . import erasure, logic
 from .settings import get_settings
@@ -93,7 +93,7 @@ def erase_case(case_id: str) -> ErasureResult:
     staff = auth.staff_from_claims(app.current_event.request_context.authorizer.claims)
     auth.require_ops(staff)
     settings = get_settings()
-    erased = erasure.erase(case_id, staff.subject, settings, stores=erasure.Stores.of(settings))
+    erased = erasure.erase(case_id, staff.subject, settings, stores=Stores.from_settings(settings))
     metrics.add_metric(name="CasesErased", unit="Count", value=1)
     return erased
 

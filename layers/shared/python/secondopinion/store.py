@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +23,7 @@ from .models import (
     Radiologist,
     TimelineEntry,
 )
+from .settings import BaseFunctionSettings
 
 
 def _dynamo(value: Any) -> Any:
@@ -50,6 +52,41 @@ def _query_all(table: Any, **kwargs: Any) -> Iterable[dict[str, Any]]:
         if "LastEvaluatedKey" not in page:
             return
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _move_status(
+    table: Any,
+    key: dict[str, str],
+    allowed: list[Any],
+    new: Any,
+    fields: dict[str, Any],
+    *,
+    sets: list[str] | None = None,
+    names: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+) -> bool:
+    """Set `status` to `new` (and `fields`) only if it is one of `allowed`; False if it was not.
+    The one conditional write behind every state change of a case or an assignment."""
+    names = {"#s": "status", **(names or {})}
+    values = {":new": new.value, **{f":a{i}": s.value for i, s in enumerate(allowed)}, **(values or {})}
+    expression = ["#s = :new", *(sets or [])]
+    for i, (name, value) in enumerate(fields.items()):
+        names[f"#f{i}"] = name
+        values[f":v{i}"] = _dynamo(value)
+        expression.append(f"#f{i} = :v{i}")
+    try:
+        table.update_item(
+            Key=key,
+            UpdateExpression="SET " + ", ".join(expression),
+            ConditionExpression="#s IN (" + ", ".join(f":a{i}" for i in range(len(allowed))) + ")",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+    except ClientError as error:
+        if _conditional_failed(error):
+            return False
+        raise
+    return True
 
 
 def claim_key(case_id: str, radiologist_id: str) -> str:
@@ -100,27 +137,16 @@ class CaseStore:
     ) -> bool:
         """Move from one of the `expected` statuses to `new` atomically; False if it was in none."""
         allowed = [expected] if isinstance(expected, CaseStatus) else list(expected)
-        names = {"#s": "status", "#tl": "timeline"}
-        values: dict[str, Any] = {":new": new.value, ":ev": [event.model_dump(mode="json")], ":empty": []}
-        values.update({f":e{i}": s.value for i, s in enumerate(allowed)})
-        sets = ["#s = :new", "#tl = list_append(if_not_exists(#tl, :empty), :ev)"]
-        for i, (name, value) in enumerate(fields.items()):
-            names[f"#f{i}"] = name
-            values[f":v{i}"] = _dynamo(value)
-            sets.append(f"#f{i} = :v{i}")
-        try:
-            self.table.update_item(
-                Key={"case_id": case_id},
-                UpdateExpression="SET " + ", ".join(sets),
-                ConditionExpression="#s IN (" + ", ".join(f":e{i}" for i in range(len(allowed))) + ")",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-            )
-        except ClientError as error:
-            if _conditional_failed(error):
-                return False
-            raise
-        return True
+        return _move_status(
+            self.table,
+            {"case_id": case_id},
+            allowed,
+            new,
+            fields,
+            sets=["#tl = list_append(if_not_exists(#tl, :empty), :ev)"],
+            names={"#tl": "timeline"},
+            values={":ev": [event.model_dump(mode="json")], ":empty": []},
+        )
 
     def add_alert(self, case_id: str, reason: str) -> bool:
         """Record that ops were told `reason` about this case; False if they were already."""
@@ -416,28 +442,7 @@ class AssignmentStore:
         **fields: Any,
     ) -> bool:
         """Move to `new` if the current status is one of `allowed`; False otherwise."""
-        allowed = list(allowed)
-        values: dict[str, Any] = {":new": new.value}
-        values.update({f":a{i}": s.value for i, s in enumerate(allowed)})
-        names = {"#s": "status"}
-        sets = ["#s = :new"]
-        for i, (name, value) in enumerate(fields.items()):
-            names[f"#f{i}"] = name
-            values[f":v{i}"] = _dynamo(value)
-            sets.append(f"#f{i} = :v{i}")
-        try:
-            self.table.update_item(
-                Key={"assignment_id": assignment_id},
-                UpdateExpression="SET " + ", ".join(sets),
-                ConditionExpression="#s IN (" + ", ".join(f":a{i}" for i in range(len(allowed))) + ")",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-            )
-        except ClientError as error:
-            if _conditional_failed(error):
-                return False
-            raise
-        return True
+        return _move_status(self.table, {"assignment_id": assignment_id}, list(allowed), new, fields)
 
     def for_radiologist(self, radiologist_id: str) -> list[AssignmentRecord]:
         items = _query_all(
@@ -508,3 +513,22 @@ class RosterStore:
                 return False
             raise
         return True
+
+
+@dataclass(frozen=True)
+class Stores:
+    """The four tables, as a function's settings name them."""
+
+    cases: CaseStore
+    files: FileStore
+    assignments: AssignmentStore
+    roster: RosterStore
+
+    @classmethod
+    def from_settings(cls, settings: BaseFunctionSettings) -> Stores:
+        return cls(
+            CaseStore(settings.cases_table),
+            FileStore(settings.files_table),
+            AssignmentStore(settings.assignments_table),
+            RosterStore(settings.roster_table),
+        )
