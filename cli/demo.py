@@ -97,7 +97,8 @@ def run(assembly: Path, out: Path) -> int:
             f"{len(view['questions'])} questions",
         )
         api.call("POST", f"/assignments/{assignment_id}/accept", staff)
-        _step(started, "radiologist accepted")
+        wait_for(lambda: _reading(api, assignment_id, staff), "the read to start", 30)
+        _step(started, "radiologist accepted; the read has started (heartbeats keep it alive)")
         api.call(
             "POST",
             f"/assignments/{assignment_id}/report",
@@ -139,6 +140,12 @@ def run(assembly: Path, out: Path) -> int:
         return 0
     finally:
         system.stop()
+
+
+def _reading(api: Api, assignment_id: str, staff: str) -> bool:
+    """The accepted offer has become a read the radiologist can report on."""
+    items = [i for i in api.call("GET", "/worklist", staff) if i["assignment_id"] == assignment_id]
+    return bool(items) and items[0]["status"] == "accepted"
 
 
 def _notified(case: dict[str, Any]) -> dict[str, Any] | None:
