@@ -27,9 +27,10 @@ def _study_files() -> list[Path]:
     return [Path(p) for p in paths if p]
 
 
-def _assigned_radiologist(case: dict[str, Any]) -> str | None:
-    assigned = [e for e in case["timeline"] if e["event"] == "assigned"]
-    return assigned[-1]["actor"] if assigned else None
+def _assigned_radiologist(detail: dict[str, Any]) -> str | None:
+    """Who the case is offered to, as ops see it (the patient's view names no staff)."""
+    live = [a for a in detail["assignments"] if a["status"] in ("offered", "accepted")]
+    return live[-1]["radiologist_id"] if live else None
 
 
 def run(assembly: Path, out: Path) -> int:
@@ -38,6 +39,7 @@ def run(assembly: Path, out: Path) -> int:
     try:
         _step(started, f"local stack up: API {system.api_url}, SLA time {TIME_SCALE:g}x faster")
         api = Api(system.api_url)
+        ops = tokens.mint(tokens.ops_claims(), tokens.signing_key(system.state_dir))
         created = api.call(
             "POST",
             "/cases",
@@ -83,7 +85,7 @@ def run(assembly: Path, out: Path) -> int:
         _step(started, f"submitted: {case['status']}, deadline {case['deadline']}")
 
         radiologist = wait_for(
-            lambda: _assigned_radiologist(api.call("GET", f"/cases/{case_id}", token)), "assignment", 30
+            lambda: _assigned_radiologist(api.call("GET", f"/ops/cases/{case_id}", ops)), "assignment", 30
         )
         staff = tokens.mint(tokens.radiologist_claims(radiologist), tokens.signing_key(system.state_dir))
         item = wait_for(lambda: api.call("GET", "/worklist", staff), "the worklist", 30)[0]
@@ -132,8 +134,8 @@ def run(assembly: Path, out: Path) -> int:
         target = out / f"report-{case_id}.pdf"
         target.write_bytes(pdf.content)
         _step(started, f"delivered; report downloaded through a {link['expires_at']} link -> {target}")
-        print("\ntimeline:")
-        for event in case["timeline"]:
+        print("\ntimeline (the audit trail ops see; the patient sees the milestones):")
+        for event in api.call("GET", f"/ops/cases/{case_id}", ops)["timeline"]:
             print(f"  {event['at']}  {event['event']:18} {event['actor']}")
         sent = system.sent_emails()
         print(f"\ne-mails sent: {len(sent)} (subject: {sent[0]['subject'] if sent else '-'})")

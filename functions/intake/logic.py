@@ -388,6 +388,33 @@ def _status(f: FileRecord) -> FileStatus:
     )
 
 
+PATIENT_EVENTS = frozenset(
+    {
+        "case_created",
+        "submitted",
+        "returned_to_patient",
+        "assigned",
+        "accepted",
+        "reported",
+        "consensus_cosigned",
+        "report_generated",
+        "delivered",
+        "patient_notified",
+        "report_downloaded",
+        "delivery_revoked",
+    }
+)
+"""The milestones a patient sees; reassignments, escalations and who the staff are stay with ops."""
+
+
+def patient_timeline(timeline: list[TimelineEntry]) -> list[TimelineEntry]:
+    return [
+        e.model_copy(update={"actor": e.actor if e.actor in ("patient", "system") else "radiologist"})
+        for e in timeline
+        if e.event in PATIENT_EVENTS
+    ]
+
+
 def view(case: CaseRecord, *, files: FileStore) -> CaseView:
     records = files.for_case(case.case_id)
     return CaseView(
@@ -399,6 +426,6 @@ def view(case: CaseRecord, *, files: FileStore) -> CaseView:
         files=[_status(f) for f in records],
         studies=studies.group(records),
         people=studies.people(records),
-        timeline=case.timeline,
+        timeline=patient_timeline(case.timeline),
         problems=case.problems,
     )

@@ -82,16 +82,29 @@ def open_case(
     return case_id, token
 
 
-def assignments(api: Api, case_id: str, token: str) -> list[str]:
-    """Radiologists the case was assigned to, in order (from the patient's timeline)."""
-    timeline = api.call("GET", f"/cases/{case_id}", token)["timeline"]
-    return [e["actor"] for e in timeline if e["event"] == "assigned"]
+def ops_detail(system: LocalSystem, api: Api, case_id: str) -> dict[str, Any]:
+    """What ops see of a case: the full audit timeline and every assignment."""
+    ops = tokens.mint(tokens.ops_claims(), tokens.signing_key(system.state_dir))
+    return dict(api.call("GET", f"/ops/cases/{case_id}", ops))
+
+
+def events(system: LocalSystem, api: Api, case_id: str) -> list[str]:
+    """The names of every event on the case's audit timeline."""
+    return [e["event"] for e in ops_detail(system, api, case_id)["timeline"]]
+
+
+def assignments(system: LocalSystem, api: Api, case_id: str) -> list[str]:
+    """Radiologists the case was assigned to, in order of their offers (from the ops view)."""
+    offers = sorted(
+        ops_detail(system, api, case_id)["assignments"], key=lambda a: (a["offered_at"], a["attempt"])
+    )
+    return [a["radiologist_id"] for a in offers]
 
 
 def offer_for(api: Api, system: LocalSystem, case_id: str, token: str, nth: int = 1) -> tuple[str, str]:
     """(radiologist id, assignment id) of the nth assignment of the case, once it can be acted on."""
     radiologist = wait_for(
-        lambda: (a := assignments(api, case_id, token)) and len(a) >= nth and a[nth - 1],
+        lambda: (a := assignments(system, api, case_id)) and len(a) >= nth and a[nth - 1],
         f"assignment {nth}",
         60,
     )

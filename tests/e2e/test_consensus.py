@@ -13,6 +13,7 @@ from local.roster import DEMO_ROSTER
 from local.system import LocalSystem
 
 from .conftest import accept, assignments, open_case, report_body, staff_token
+from .conftest import events as audit_events
 
 QUESTIONS = ["Is it serious?"]
 NAMES = {r.radiologist_id: r.name for r in DEMO_ROSTER}
@@ -20,7 +21,7 @@ NAMES = {r.radiologist_id: r.name for r in DEMO_ROSTER}
 
 def _two_offers(api: Api, system: LocalSystem, case_id: str, token: str) -> list[tuple[str, str]]:
     """(radiologist, assignment id) of both readers, once each offer can be acted on."""
-    readers = wait_for(lambda: len(a := assignments(api, case_id, token)) >= 2 and a[:2], "two readers", 60)
+    readers = wait_for(lambda: len(a := assignments(system, api, case_id)) >= 2 and a[:2], "two readers", 60)
 
     def offer_of(radiologist: str) -> str | None:
         items = [
@@ -77,7 +78,7 @@ def test_two_concordant_readings_are_merged_into_one_report_naming_both(
     _delivered(api, case_id, token)
     text = _pdf_text(api, case_id, token)
     assert NAMES[first].split()[-1] in text and NAMES[second].split()[-1] in text
-    events = [e["event"] for e in api.call("GET", f"/cases/{case_id}", token)["timeline"]]
+    events = audit_events(system, api, case_id)
     assert "consensus_concordant" in events
 
 
@@ -114,7 +115,7 @@ def test_discordant_readings_are_agreed_by_the_primary_and_cosigned_by_the_secon
         "POST", f"/assignments/{second_id}/cosign", staff_token(system, second), json={"comment": "Agreed."}
     )
     _delivered(api, case_id, token)
-    events = [e["event"] for e in api.call("GET", f"/cases/{case_id}", token)["timeline"]]
+    events = audit_events(system, api, case_id)
     assert (
         events.index("consensus_discordant")
         < events.index("consensus_written")

@@ -36,7 +36,7 @@ def test_the_audit_trail_says_every_state_change_who_and_when(system: LocalSyste
     assert events[:3] == [
         ("case_created", "patient"),
         ("submitted", "patient"),
-        ("assigned", assignments(api, case_id, token)[0]),
+        ("assigned", assignments(system, api, case_id)[0]),
     ]
     assert all(e["at"] for e in detail["timeline"])
     assert detail["assignments"][0]["reason"]  # why this radiologist was chosen

@@ -10,7 +10,7 @@ import requests
 from cli.client import Api, wait_for
 from local.system import LocalSystem
 
-from .conftest import accept, assignments, offer_for, open_case, report_body, staff_token
+from .conftest import accept, assignments, events, offer_for, open_case, report_body, staff_token
 
 QUESTIONS = ["Is it serious?"]
 
@@ -37,7 +37,7 @@ def _status(system: LocalSystem, case_id: str) -> str:
     return str(sfn.describe_execution(executionArn=_execution_arn(system, case_id))["status"])
 
 
-def _timeline(api: Api, case_id: str, token: str) -> list[str]:
+def _patient_timeline(api: Api, case_id: str, token: str) -> list[str]:
     return [e["event"] for e in api.call("GET", f"/cases/{case_id}", token)["timeline"]]
 
 
@@ -50,7 +50,7 @@ def _read_and_report(api: Api, system: LocalSystem, case_id: str, token: str, nt
 
 
 def _delivered(api: Api, system: LocalSystem, case_id: str, token: str) -> None:
-    wait_for(lambda: "patient_notified" in _timeline(api, case_id, token), "delivery", 60)
+    wait_for(lambda: "patient_notified" in events(system, api, case_id), "delivery", 60)
     wait_for(lambda: _status(system, case_id) == "SUCCEEDED", "the execution to succeed", 30)
 
 
@@ -72,7 +72,7 @@ def test_a_case_goes_from_request_to_a_downloaded_report(system: LocalSystem, ap
     link = api.call("POST", f"/cases/{case_id}/report/link", token)
     pdf = requests.get(link["download_url"], timeout=30)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    assert _timeline(api, case_id, token) == [
+    assert _patient_timeline(api, case_id, token) == [
         "case_created",
         "submitted",
         "assigned",
@@ -111,7 +111,7 @@ def test_an_offer_nobody_accepts_in_time_goes_to_another_radiologist(system: Loc
     entered = _entered(system, case_id)
     assert entered[:3] == ["Assign", "WaitForAcceptance", "ReleaseReview"]
     assert entered.count("Assign") == 2 and entered[-1] == "Delivered"
-    assert "review_timed_out" in _timeline(api, case_id, token)
+    assert "review_timed_out" in events(system, api, case_id)
 
 
 def test_a_read_without_heartbeats_is_taken_back_and_reassigned(system: LocalSystem, api: Api) -> None:
@@ -142,7 +142,7 @@ def test_heartbeats_keep_a_long_read_alive(system: LocalSystem, api: Api) -> Non
         time.sleep(0.5)
         api.call("POST", f"/assignments/{assignment_id}/heartbeat", staff)
     # Then the read is still the same radiologist's, and the report goes through
-    assert assignments(api, case_id, token) == [radiologist]
+    assert assignments(system, api, case_id) == [radiologist]
     api.call("POST", f"/assignments/{assignment_id}/report", staff, json=report_body(QUESTIONS))
     _delivered(api, system, case_id, token)
 
@@ -161,28 +161,28 @@ def test_a_declined_case_goes_to_the_next_radiologist(system: LocalSystem, api: 
     # Then the assignment is declined, the case offered to someone else, and the first is locked out
     assert result["status"] == "declined"
     second, _ = offer_for(api, system, case_id, token, nth=2)
-    assert second != first and assignments(api, case_id, token) == [first, second]
+    assert second != first and assignments(system, api, case_id) == [first, second]
     again = api.call(
         "POST", f"/assignments/{assignment_id}/accept", staff_token(system, first), expect=(409,)
     )
     assert again["error"] == "assignment_closed"
-    assert "review_declined" in _timeline(api, case_id, token)
+    assert "review_declined" in events(system, api, case_id)
 
 
 def test_repeated_misses_escalate_and_then_wait_in_the_queue_with_ops_told(
     system: LocalSystem, api: Api
 ) -> None:
     # Given an expedited body-imaging case whose offers all lapse: three readers, max_attempts 3
-    case_id, token = open_case(api, tier="expedited", questions=QUESTIONS)
+    case_id, _ = open_case(api, tier="expedited", questions=QUESTIONS)
     # When every eligible radiologist has had it and let it lapse
-    wait_for(lambda: "escalated:nobody_available" in _timeline(api, case_id, token), "the queue", 60)
+    wait_for(lambda: "escalated:nobody_available" in events(system, api, case_id), "the queue", 60)
     # Then ops were told of the exhausted attempts and of the empty queue, each once, and the
     # execution waits in the queue instead of failing; nobody was offered the case twice
-    timeline = _timeline(api, case_id, token)
+    timeline = events(system, api, case_id)
     assert timeline.count("escalated:attempts_exhausted") == 1
     assert timeline.count("escalated:nobody_available") == 1
     assert _status(system, case_id) == "RUNNING"
-    offered = assignments(api, case_id, token)
+    offered = assignments(system, api, case_id)
     assert len(offered) == len(set(offered)) == 3
     assert _ops_view(system, api, case_id)["escalated"] is True
     assert "WaitInQueue" in _entered(system, case_id)
