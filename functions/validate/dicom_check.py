@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
+import os
 import struct
 import warnings
 from dataclasses import dataclass
@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import Protocol
 
 from pydicom import dcmread
+from pydicom.datadict import tag_for_keyword
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.filereader import data_element_offset_to_value, read_dataset, read_partial
 from pydicom.multival import MultiValue
-from pydicom.tag import BaseTag
+from pydicom.tag import BaseTag, Tag
 from pydicom.uid import (
     DeflatedExplicitVRLittleEndian,
     EncapsulatedPDFStorage,
@@ -36,12 +37,16 @@ from pydicom.uid import (
 )
 from secondopinion.models import ContentKind, DicomFacts, FileKind, FileVerdict, Verdict
 
-HEAD_BYTES = 2 * 1024
+HEAD_BYTES = 1536
 """The first read: the median header ends at 1.6 KiB (DOMAIN.md). Larger heads are read by
-doubling, searched for the pixel data tag's bytes before anything is parsed."""
+growing HEAD_GROWTH times, searched for the pixel data tag's bytes before anything is parsed."""
+HEAD_GROWTH = 1.5
+"""How much larger each further read of the head makes it."""
 SCAN_BYTES = 64 * 1024
 """Up to here the head grows by a byte search alone; 98 % of headers end within it (DOMAIN.md)."""
-_PIXEL_TAG_BYTES = re.compile(rb"\xe0\x7f[\x08\x09\x10]\x00|\x7f\xe0\x00[\x08\x09\x10]")
+_PIXEL_GROUP_LE = b"\xe0\x7f"
+_PIXEL_GROUP_BE = b"\x7f\xe0\x00"
+_PIXEL_ELEMENTS = b"\x08\x09\x10"
 """(7FE0,0008/0009/0010) in either byte order: where the pixel data element may start."""
 TRAILER_BYTES = 16 * 1024
 """The most we accept (and read) after the pixel data: padding, digital signatures."""
@@ -99,6 +104,8 @@ PATIENT_MESSAGES: dict[str, str] = {
 
 _PIXEL_TAGS = frozenset({0x7FE00010, 0x7FE00008, 0x7FE00009})  # Pixel, Float and DoubleFloat Pixel Data
 _UNDEFINED_LENGTH = 0xFFFFFFFF
+_TAG_MATCH_BYTES = 4  # a pixel data tag's bytes, as _has_pixel_tag matches them
+_LONGEST_ELEMENT_HEADER = 12  # explicit VR with a 4-byte length (OB, OW, SQ, UN ...)
 _META_START = 132  # after the preamble and "DICM"
 _SR_PREFIX = "1.2.840.10008.5.1.4.1.1.88."
 _SECONDARY_CAPTURE_FAMILY = SecondaryCaptureImageStorage + "."  # the multi-frame SC classes, 7.1 to 7.4
@@ -154,6 +161,10 @@ class ByteSource(Protocol):
         ...
 
 
+_pread = getattr(os, "pread", None)
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)
+
+
 class FileSource:
     """A local file as a ByteSource; counts the bytes it returned."""
 
@@ -169,9 +180,16 @@ class FileSource:
     def read(self, offset: int, length: int) -> bytes:
         if length <= 0:
             return b""
-        with self._path.open("rb") as file:
-            file.seek(offset)
-            data = file.read(length)
+        if _pread is None:  # not on every platform (Windows)
+            with self._path.open("rb") as file:
+                file.seek(offset)
+                data = file.read(length)
+        else:
+            descriptor = os.open(self._path, _READ_FLAGS)
+            try:
+                data = _pread(descriptor, length, offset)
+            finally:
+                os.close(descriptor)
         self.bytes_read += len(data)
         return data
 
@@ -284,9 +302,13 @@ class _Reader:
         return self._head[:length]
 
     def read(self, offset: int, length: int) -> bytes:
-        if offset + length <= len(self._head):
+        """`length` bytes from `offset`, fetching only those beyond the head held already."""
+        held = len(self._head)
+        if offset + length <= held:
             return self._head[offset : offset + length]
-        return self._fetch(offset, length)
+        if offset >= held:
+            return self._fetch(offset, length)
+        return self._head[offset:] + self._fetch(held, offset + length - held)
 
     def _fetch(self, offset: int, length: int) -> bytes:
         data = self._source.read(offset, length) if length > 0 else b""
@@ -386,16 +408,19 @@ def _check_file_meta_length(head: bytes, size: int) -> None:
 
 
 def _read_header(reader: _Reader, head: bytes) -> tuple[bytes, _Header]:
-    """Parse the head, doubling it until it holds what the object's kind needs, or all of it.
+    """Parse the head, growing it until it holds what the object's kind needs, or all of it.
 
     An image needs its header up to the pixel data element; anything else is judged on the
     header (directories, unsupported objects) or read whole afterwards (reports).
     """
     header: _Header | None = None
     at_end = False
+    search_from = _META_START
+    search_limit = min(reader.size, SCAN_BYTES)
     while True:
-        if len(head) < min(reader.size, SCAN_BYTES) and not _PIXEL_TAG_BYTES.search(head, _META_START):
-            head = reader.head(min(2 * len(head), reader.size))  # cheaper than a parse that must fail
+        if len(head) < search_limit and not _has_pixel_tag(head, search_from):
+            search_from = max(search_from, len(head) - _TAG_MATCH_BYTES + 1)  # searched up to here
+            head = reader.head(_grown(len(head), reader.size))  # cheaper than a parse that must fail
             continue
         try:
             header = _parse_header(head)
@@ -408,14 +433,40 @@ def _read_header(reader: _Reader, head: bytes) -> tuple[bytes, _Header]:
         else:
             if header.pixel is not None or not _needs_pixels(header.dataset):
                 return head, header
+            # The parse went past every pixel tag found so far (one in an icon sequence, say):
+            # parse again only when new bytes bring another, as a parse of more bytes takes the
+            # same path through these. Not when deflated: there the tags are not in the bytes.
+            if _text(_file_meta(header.dataset), "TransferSyntaxUID") != DeflatedExplicitVRLittleEndian:
+                search_from = max(_META_START, len(head) - _LONGEST_ELEMENT_HEADER)
+                search_limit = min(reader.size, MAX_PARSE_BYTES)
         if len(head) >= reader.size:
             break
         if len(head) >= MAX_PARSE_BYTES:
             raise _Rejection(CORRUPT_HEADER)
-        head = reader.head(min(2 * len(head), reader.size))
+        head = reader.head(_grown(len(head), reader.size))
     if header is None:
         raise _Rejection(TRUNCATED if at_end else CORRUPT_HEADER)
     return head, header
+
+
+def _grown(length: int, size: int) -> int:
+    """The next length of the head: HEAD_GROWTH times longer, stopping once at SCAN_BYTES."""
+    grown = max(int(length * HEAD_GROWTH), length + 1)
+    if length < SCAN_BYTES:
+        grown = min(grown, SCAN_BYTES)
+    return min(grown, size)
+
+
+def _has_pixel_tag(buf: bytes, start: int = _META_START) -> bool:
+    """Whether `buf` holds a pixel data tag from `start` on, in either byte order."""
+    for group, element_at in ((_PIXEL_GROUP_LE, 2), (_PIXEL_GROUP_BE, 3)):
+        position = buf.find(group, start)
+        while position >= 0:
+            tail = buf[position + 2 : position + 4]
+            if len(tail) == 2 and tail[element_at - 2] in _PIXEL_ELEMENTS and tail[3 - element_at] == 0:
+                return True
+            position = buf.find(group, position + 1)
+    return False
 
 
 def _parse_header(buf: bytes) -> _Header:
@@ -624,12 +675,22 @@ def _patient_key(dataset: Dataset, salt: bytes) -> str | None:
     return hmac.new(salt, normalised.encode(), hashlib.sha256).hexdigest()[:16]
 
 
+_TAGS: dict[str, BaseTag] = {}
+"""Standard keywords' tags, looked up once."""
+
+
 def _text(dataset: Dataset | None, keyword: str) -> str | None:
     """An element's value as text; None when absent, empty or not decodable."""
     if dataset is None:
         return None
+    tag = _TAGS.get(keyword)
+    if tag is None:
+        tag = _TAGS[keyword] = Tag(tag_for_keyword(keyword))  # type: ignore[arg-type]
     try:
-        value = dataset.get(keyword)
+        # By tag, as dataset.get(keyword) would look it up, without the keyword's detour.
+        if tag not in dataset:
+            return None
+        value = dataset[tag].value
     except Exception:  # a malformed value is no fact
         return None
     if value is None:
