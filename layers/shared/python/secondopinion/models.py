@@ -19,7 +19,8 @@ from .regions import Licence, covers
 class Contract(BaseModel):
     """Base for every contract: unknown fields are an error, not silently dropped."""
 
-    model_config = ConfigDict(extra="forbid", use_enum_values=False)
+    # Validators are built on first use: a function pays only for the contracts it touches.
+    model_config = ConfigDict(extra="forbid", use_enum_values=False, defer_build=True)
 
 
 class Tier(StrEnum):
