@@ -581,6 +581,35 @@ def _readability(case: CaseRecord, submission: ReportSubmission) -> list[Readabi
     return results
 
 
+def _finish_consensus_step(
+    assignment: AssignmentRecord,
+    status: AssignmentStatus,
+    event: str,
+    stores: Stores,
+    sfn: Any,
+    kms: Any,
+    **fields: Any,
+) -> ActionResult:
+    """Close the consensus step the workflow waits on (`status`), record it, resume the workflow."""
+    token = _token(assignment, kms)
+    if not stores.assignments.move(assignment.assignment_id, [status], AssignmentStatus.REPORTED, **fields):
+        raise AssignmentClosed("This consensus step ended meanwhile.")
+    stores.cases.update(
+        assignment.case_id, TimelineEntry(at=now(), event=event, actor=assignment.radiologist_id)
+    )
+    _resume(sfn or clients.client("stepfunctions"), token, assignment)
+    return ActionResult(assignment_id=assignment.assignment_id, status=AssignmentStatus.REPORTED)
+
+
+def _consensus_step(
+    assignment_id: str, radiologist_id: str, status: AssignmentStatus, stores: Stores, refusal: str
+) -> AssignmentRecord:
+    assignment = _own(assignment_id, radiologist_id, stores)
+    if assignment.status != status or not _actionable(assignment):
+        raise AssignmentClosed(refusal)
+    return assignment
+
+
 def submit_agreed(
     assignment_id: str,
     radiologist_id: str,
@@ -592,25 +621,24 @@ def submit_agreed(
     kms: Any = None,
 ) -> ActionResult:
     """The primary reader's agreed reading after a discordance; the second reader co-signs next."""
-    assignment = _own(assignment_id, radiologist_id, stores)
-    if assignment.status != AssignmentStatus.CONSENSUS or not _actionable(assignment):
-        raise AssignmentClosed("There is no consensus reading to write on this assignment now.")
-    case = stores.cases.get(assignment.case_id)
-    scores = _readability(case, submission)
-    token = _token(assignment, kms)
-    if not stores.assignments.move(
+    assignment = _consensus_step(
         assignment_id,
-        [AssignmentStatus.CONSENSUS],
-        AssignmentStatus.REPORTED,
+        radiologist_id,
+        AssignmentStatus.CONSENSUS,
+        stores,
+        "There is no consensus reading to write on this assignment now.",
+    )
+    scores = _readability(stores.cases.get(assignment.case_id), submission)
+    return _finish_consensus_step(
+        assignment,
+        AssignmentStatus.CONSENSUS,
+        "consensus_written",
+        stores,
+        sfn,
+        kms,
         agreed_submission=submission.model_dump(mode="json"),
         readability=[r.model_dump(mode="json") for r in scores],
-    ):
-        raise AssignmentClosed("The consensus step ended meanwhile.")
-    stores.cases.update(
-        case.case_id, TimelineEntry(at=now(), event="consensus_written", actor=radiologist_id)
     )
-    _resume(sfn or clients.client("stepfunctions"), token, assignment)
-    return ActionResult(assignment_id=assignment_id, status=AssignmentStatus.REPORTED)
 
 
 def cosign(
@@ -623,23 +651,23 @@ def cosign(
     kms: Any = None,
 ) -> ActionResult:
     """The second reader signs the agreed reading, which the report then carries for both."""
-    assignment = _own(assignment_id, radiologist_id, stores)
-    if assignment.status != AssignmentStatus.COSIGN or not _actionable(assignment):
-        raise AssignmentClosed("There is nothing to co-sign on this assignment now.")
-    token = _token(assignment, kms)
-    if not stores.assignments.move(
+    assignment = _consensus_step(
         assignment_id,
-        [AssignmentStatus.COSIGN],
-        AssignmentStatus.REPORTED,
+        radiologist_id,
+        AssignmentStatus.COSIGN,
+        stores,
+        "There is nothing to co-sign on this assignment now.",
+    )
+    return _finish_consensus_step(
+        assignment,
+        AssignmentStatus.COSIGN,
+        "consensus_cosigned",
+        stores,
+        sfn,
+        kms,
         cosigned_at=now().isoformat(),
         cosign_comment=request.comment,
-    ):
-        raise AssignmentClosed("The co-signing step ended meanwhile.")
-    stores.cases.update(
-        assignment.case_id, TimelineEntry(at=now(), event="consensus_cosigned", actor=radiologist_id)
     )
-    _resume(sfn or clients.client("stepfunctions"), token, assignment)
-    return ActionResult(assignment_id=assignment_id, status=AssignmentStatus.REPORTED)
 
 
 def _resume(sfn: Any, token: str, assignment: AssignmentRecord) -> None:
