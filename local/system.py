@@ -101,13 +101,6 @@ class LocalSystem:
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def resource(self, prefix: str) -> str:
-        """The physical id of the one deployed resource whose logical id starts with `prefix`."""
-        matches = [v for k, v in self.resources.items() if k.startswith(prefix)]
-        if len(matches) != 1:
-            raise KeyError(f"{len(matches)} resources match {prefix!r}")
-        return matches[0]
-
     def of_type(self, resource_type: str) -> list[str]:
         """Physical ids of the deployed resources of one CloudFormation type."""
         return [

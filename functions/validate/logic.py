@@ -12,7 +12,7 @@ from secondopinion import clients
 from secondopinion.models import FileRecord, FileVerdict, Verdict
 from secondopinion.store import CaseStore, FileStore
 
-from .dicom_check import judge
+from .dicom_check import judge, zeroed_preamble
 
 KEY_PATTERN = re.compile(r"^cases/(?P<case_id>[0-9a-f]{32})/files/(?P<file_id>[0-9a-f]{32})$")
 
@@ -24,6 +24,7 @@ class UploadedObject(BaseModel):
     key: str
     size: int
     version_id: str | None = None
+    content_type: str = "application/dicom"
 
     @classmethod
     def from_s3_record(cls, record: dict[str, Any]) -> UploadedObject:
@@ -93,7 +94,11 @@ def validate_object(
     if obj.version_id and current.get("VersionId") not in (None, obj.version_id):
         return None  # a newer upload replaced this one; its own event brings its verdict
     obj = obj.model_copy(
-        update={"size": int(current["ContentLength"]), "version_id": current.get("VersionId")}
+        update={
+            "size": int(current["ContentLength"]),
+            "version_id": current.get("VersionId"),
+            "content_type": current.get("ContentType") or obj.content_type,
+        }
     )
     if obj.size != declared.size:
         verdict = FileVerdict(verdict=Verdict.REJECTED, reason=SIZE_MISMATCH, message=SIZE_MISMATCH_MESSAGE)
@@ -129,12 +134,12 @@ def zero_preamble(obj: UploadedObject, kms_key_id: str, s3: Any) -> str | None:
     if not any(source.read(0, PREAMBLE)):
         return None
     kept = FIRST_PART if obj.size > SINGLE_PUT_LIMIT else obj.size
-    clean = bytes(PREAMBLE) + source.read(PREAMBLE, kept - PREAMBLE)
-    meta = s3.head_object(Bucket=obj.bucket, Key=obj.key, **version)
+    head = source.read(0, kept)
+    clean = zeroed_preamble(head) + head[PREAMBLE + len(b"DICM") :]
     target = {
         "Bucket": obj.bucket,
         "Key": obj.key,
-        "ContentType": meta.get("ContentType", "application/dicom"),
+        "ContentType": obj.content_type,
         "ServerSideEncryption": "aws:kms",
         "SSEKMSKeyId": kms_key_id,
     }

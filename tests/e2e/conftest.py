@@ -48,6 +48,7 @@ def open_case(
     questions: list[str] | None = None,
     files: tuple[str, ...] = ("CT_small.dcm",),
     consensus: bool = False,
+    longitudinal: bool = False,
 ) -> tuple[str, str]:
     """A submitted case whose files are real DICOM objects from pydicom's test data."""
     created = api.call(
@@ -56,6 +57,7 @@ def open_case(
         json={
             "tier": tier,
             "consensus": consensus,
+            "longitudinal": longitudinal,
             "language": "en",
             "email": "patient@example.org",
             "symptoms": "pain",
@@ -78,7 +80,9 @@ def open_case(
         "validation",
         30,
     )
-    api.call("POST", f"/cases/{case_id}/submit", token)
+    # pydicom's test files name different patients; a case of several is confirmed as the patient's
+    confirm = {"confirm_different_people": True} if len(paths) > 1 else None
+    api.call("POST", f"/cases/{case_id}/submit", token, json=confirm)
     return case_id, token
 
 

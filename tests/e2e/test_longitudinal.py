@@ -4,16 +4,14 @@ reading compares each one, and the report says how things changed."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import requests
-from pydicom.data import get_testdata_file
 from pypdf import PdfReader
 
 from cli.client import Api, wait_for
 from local.system import LocalSystem
 
-from .conftest import accept, offer_for, report_body, staff_token
+from .conftest import accept, offer_for, open_case, report_body, staff_token
 
 QUESTIONS = ["Has it changed?"]
 
@@ -22,34 +20,9 @@ def test_a_longitudinal_reading_compares_the_earlier_study_and_the_report_says_s
     system: LocalSystem, api: Api
 ) -> None:
     # Given a longitudinal case with an earlier and a current study
-    created = api.call(
-        "POST",
-        "/cases",
-        json={
-            "tier": "standard",
-            "longitudinal": True,
-            "language": "en",
-            "email": "patient@example.org",
-            "questions": QUESTIONS,
-            "consent": True,
-        },
+    case_id, token = open_case(
+        api, questions=QUESTIONS, longitudinal=True, files=("CT_small.dcm", "MR_small.dcm")
     )
-    case_id, token = created["case_id"], created["access_token"]
-    paths = [Path(str(get_testdata_file(n, download=False))) for n in ("CT_small.dcm", "MR_small.dcm")]
-    declared = api.call(
-        "POST",
-        f"/cases/{case_id}/files",
-        token,
-        json={"files": [{"name": p.name, "size": p.stat().st_size, "kind": "dicom"} for p in paths]},
-    )
-    for instruction, path in zip(declared["uploads"], paths, strict=True):
-        api.upload(instruction, path)
-    wait_for(
-        lambda: all(f["verdict"] != "pending" for f in api.call("GET", f"/cases/{case_id}", token)["files"]),
-        "validation",
-        30,
-    )
-    api.call("POST", f"/cases/{case_id}/submit", token, json={"confirm_different_people": True})
     # When the radiologist opens it: the earlier study travels with the assignment
     radiologist, assignment_id = offer_for(api, system, case_id, token)
     staff = accept(api, system, radiologist, case_id, assignment_id)

@@ -59,11 +59,6 @@ class AssignmentNotFound(DomainError):
         super().__init__(message)
 
 
-class NotAssignedToYou(DomainError):
-    code = "not_assigned_to_you"
-    status = 403
-
-
 class AssignmentClosed(DomainError):
     code = "assignment_closed"
     status = 409
