@@ -10,7 +10,9 @@ export PYTHONDONTWRITEBYTECODE := 1
 LAYER_PLATFORMS := --platform manylinux2014_aarch64 --platform manylinux_2_28_aarch64 --platform manylinux_2_34_aarch64
 SHARED_SOURCES := $(shell find layers/shared -name '*.py') $(shell find functions -name '*.py')
 
-.PHONY: setup layer synth demo local test test-fast test-tools bench lint format deploy clean
+WEB_SOURCES := $(shell find web -type f)
+
+.PHONY: setup layer web synth demo local test test-fast test-tools bench lint format deploy clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -20,8 +22,8 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $@
 
-node_modules/.installed: package.json
-	npm install --no-audit --no-fund --loglevel=error
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 # The shared layer: arm64 wheels of the runtime dependencies, the shared package, the API document.
@@ -39,7 +41,13 @@ $(LAYER)/.deps: layers/requirements.txt $(VENV)/.installed
 	rm -rf $(LAYER)/pydicom/data/test_files $(LAYER)/bin $(LAYER)/share
 	touch $@
 
-synth: layer
+# The web pages: esbuild bundles each page's script with its npm libraries (Uppy, dwv).
+web: build/web/index.html
+
+build/web/index.html: $(WEB_SOURCES) node_modules/.installed
+	node web/build.mjs
+
+synth: layer web
 	CDK_OUTDIR=cdk.out $(PY) -m infra.app
 	$(VENV)/bin/cfn-lint cdk.out/*.template.json --ignore-checks W3005
 
@@ -52,10 +60,11 @@ local: setup synth
 test: setup synth
 	$(VENV)/bin/pytest
 
-# Reference DICOM tools for the corpus tests (dcmtk's dcmdump, dicom3tools' sample images);
+# Reference DICOM tools for the corpus tests (dcmtk's dcmdump, dicom3tools' sample images) and
+# Debian's Chromium for the browser tests;
 # without them those tests skip and say how to install them.
 test-tools:
-	apt-get update -qq && apt-get install -y -qq --no-install-recommends dcmtk dicom3tools >/dev/null
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends dcmtk dicom3tools chromium >/dev/null
 
 bench: setup
 	$(PY) benchmarks/validate_bench.py

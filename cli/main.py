@@ -13,7 +13,13 @@ def _local(args: argparse.Namespace) -> int:
     from local.roster import DEMO_ROSTER
     from local.system import LocalSystem
 
-    system = LocalSystem(assembly_dir=Path(args.assembly), port=args.port, time_scale=args.time_scale).start()
+    system = LocalSystem(
+        assembly_dir=Path(args.assembly),
+        port=args.port,
+        portal_port=args.portal_port,
+        time_scale=args.time_scale,
+    ).start()
+    print(f"pages      {system.portal_url}  (staff: {system.portal_url}/staff/)")
     print(f"API        {system.api_url}  (OpenAPI at {system.api_url}/openapi.json)")
     print(f"AWS (moto) {system.aws_endpoint}  region {system.region}")
     print(f"time scale {args.time_scale:g}x")
@@ -23,6 +29,7 @@ def _local(args: argparse.Namespace) -> int:
             f"{r.radiologist_id} ({', '.join(s.value for s in r.subspecialties)})" for r in DEMO_ROSTER
         )
     )
+    print(f"staff sign-in: a radiologist id above, or ops; password {system.staff_password}")
     print("staff tokens: secondopinion token --radiologist ID | secondopinion token --ops")
     print("Ctrl-C stops.", flush=True)
     stop = threading.Event()
@@ -68,6 +75,9 @@ def parser() -> argparse.ArgumentParser:
 
     local = sub.add_parser("local", help="run the whole system on this machine")
     local.add_argument("--port", type=int, default=8080, help="HTTP API port on 127.0.0.1 (default 8080)")
+    local.add_argument(
+        "--portal-port", type=int, default=8081, help="web pages' port on 127.0.0.1 (default 8081)"
+    )
     local.add_argument(
         "--time-scale",
         type=float,

@@ -50,6 +50,7 @@ ROUTES = (
     Route("GET", "/ops/radiologists", "assign", staff=True),
     Route("PUT", "/ops/radiologists/{radiologist_id}", "assign", staff=True),
     Route("GET", "/worklist", "assign", staff=True),
+    Route("POST", "/readability", "assign", staff=True),
     Route("GET", "/assignments/{assignment_id}", "assign", staff=True),
     Route("POST", "/assignments/{assignment_id}/accept", "assign", staff=True),
     Route("POST", "/assignments/{assignment_id}/heartbeat", "assign", staff=True),
@@ -87,6 +88,7 @@ class Api(Construct):
         user_pool: cognito.IUserPool,
         key: kms.IKey,
         config: DeploymentConfig,
+        origins: list[str],
     ) -> None:
         super().__init__(scope, id)
         access_logs = logs.LogGroup(
@@ -113,7 +115,7 @@ class Api(Construct):
                 throttling_burst_limit=100,
             ),
             default_cors_preflight_options=apigw.CorsOptions(
-                allow_origins=config.allowed_origins,
+                allow_origins=origins,
                 allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
                 allow_headers=["Authorization", "Content-Type"],
             ),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
@@ -12,7 +12,7 @@ GROUPS = ("radiologists", "ops")
 
 
 class Auth(Construct):
-    def __init__(self, scope: Construct, id: str, *, config: DeploymentConfig) -> None:
+    def __init__(self, scope: Construct, id: str, *, config: DeploymentConfig, portal_url: str) -> None:
         super().__init__(scope, id)
         self.user_pool = cognito.UserPool(
             self,
@@ -39,9 +39,23 @@ class Auth(Construct):
             cognito.CfnUserPoolGroup(
                 self, f"{group.capitalize()}Group", user_pool_id=self.user_pool.user_pool_id, group_name=group
             )
+        # The workstation signs in through the hosted pages (MFA included) with the code flow and
+        # PKCE: a public client, so no secret is ever in a browser.
+        prefix = config.cognito_domain or f"secondopinion-{config.env_name}-{Stack.of(self).account}"
+        self.domain = self.user_pool.add_domain(
+            "SignIn", cognito_domain=cognito.CognitoDomainOptions(domain_prefix=prefix)
+        )
+        self.redirect_uri = f"{portal_url}/staff/"
         self.client = self.user_pool.add_client(
             "Workstation",
+            generate_secret=False,
             auth_flows=cognito.AuthFlow(user_srp=True),
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                scopes=[cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL],
+                callback_urls=[self.redirect_uri],
+                logout_urls=[self.redirect_uri],
+            ),
             prevent_user_existence_errors=True,
             id_token_validity=Duration.hours(1),
             access_token_validity=Duration.hours(1),

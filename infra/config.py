@@ -16,7 +16,18 @@ class DeploymentConfig(BaseModel):
     env_name: str = Field(default="dev", pattern=r"^[a-z][a-z0-9-]{1,15}$")
     region: str = "eu-central-2"
     sender_email: EmailStr = "no-reply@example.org"
-    portal_url: str = Field(default="https://portal.example.org", pattern=r"^https?://")
+    portal_url: str | None = Field(
+        default=None,
+        pattern=r"^https://[^/]+$",
+        description="The pages' address if a custom domain points at the CloudFront distribution; "
+        "by default the distribution's own https address.",
+    )
+    cognito_domain: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$",
+        description="Prefix of the staff sign-in domain (<prefix>.auth.<region>.amazoncognito.com), "
+        "unique in the region; by default secondopinion-<env_name>-<account>.",
+    )
     ops_email: EmailStr | None = None
     sla_hours_standard: float = Field(default=72, gt=0)
     sla_hours_expedited: float = Field(default=24, gt=0)
@@ -28,7 +39,11 @@ class DeploymentConfig(BaseModel):
     delivery_days: int = Field(default=30, ge=1, le=365)
     download_link_seconds: int = Field(default=300, ge=30, le=3600)
     log_retention_days: int = Field(default=365, ge=1)
-    allowed_origins: list[str] = Field(default_factory=lambda: ["https://portal.example.org"])
+    allowed_origins: list[str] | None = Field(
+        default=None, description="Browser origins the API and the buckets answer; by default the portal's."
+    )
+    multipart_threshold_mib: int = Field(default=100, ge=5, le=5 * 1024)
+    min_part_mib: int = Field(default=16, ge=5, le=5 * 1024)
 
     @property
     def is_production(self) -> bool:

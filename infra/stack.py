@@ -13,14 +13,20 @@ from .auth import Auth
 from .config import DeploymentConfig
 from .functions import Functions
 from .monitoring import Monitoring
+from .portal import Portal
 from .storage import Storage
 from .workflow import Workflow
+
+MIB = 1024**2
 
 
 class SecondOpinionStack(Stack):
     def __init__(self, scope: Construct, id: str, *, config: DeploymentConfig, **kwargs: object) -> None:
         super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
         storage = Storage(self, "Storage", config=config)
+        portal = Portal(self, "Portal", config=config, access_logs=storage.access_logs)
+        origins = config.allowed_origins or [portal.url]
+        storage.allow_browsers(origins)
         monitoring = Monitoring(self, "Monitoring", key=storage.key, config=config)
         functions = Functions(self, "Functions", storage=storage, config=config)
         fn = functions.by_step
@@ -33,8 +39,16 @@ class SecondOpinionStack(Stack):
             key=storage.key,
             config=config,
         )
-        auth = Auth(self, "Auth", config=config)
-        api = Api(self, "Api", functions=dict(fn), user_pool=auth.user_pool, key=storage.key, config=config)
+        auth = Auth(self, "Auth", config=config, portal_url=portal.url)
+        api = Api(
+            self,
+            "Api",
+            functions=dict(fn),
+            user_pool=auth.user_pool,
+            key=storage.key,
+            config=config,
+            origins=origins,
+        )
         sender = ses.EmailIdentity(self, "Sender", identity=ses.Identity.email(config.sender_email))
 
         # intake: opens cases, signs upload policies, starts the review
@@ -45,6 +59,8 @@ class SecondOpinionStack(Stack):
             "REVIEW_HOURS_STANDARD": str(config.review_hours_standard),
             "REVIEW_HOURS_EXPEDITED": str(config.review_hours_expedited),
             "MAX_ATTEMPTS": str(config.max_attempts),
+            "MULTIPART_THRESHOLD_BYTES": str(config.multipart_threshold_mib * MIB),
+            "MIN_PART_BYTES": str(config.min_part_mib * MIB),
         }.items():
             fn["intake"].add_environment(key, value)
         storage.cases.grant_read_write_data(fn["intake"])
@@ -108,7 +124,7 @@ class SecondOpinionStack(Stack):
 
         # deliver: e-mails the patient, mints short-lived download links on POST, revokes for ops
         fn["deliver"].add_environment("SENDER_EMAIL", config.sender_email)
-        fn["deliver"].add_environment("PORTAL_URL", config.portal_url)
+        fn["deliver"].add_environment("PORTAL_URL", portal.url)
         fn["deliver"].add_environment("DELIVERY_DAYS", str(config.delivery_days))
         fn["deliver"].add_environment("DOWNLOAD_LINK_SECONDS", str(config.download_link_seconds))
         fn["deliver"].add_environment("UPLOAD_RETENTION_DAYS", str(config.upload_retention_days))
@@ -122,9 +138,27 @@ class SecondOpinionStack(Stack):
         monitoring.watch_dead_letters(storage.upload_dead_letters)
         monitoring.watch_escalations()
 
+        portal.publish(
+            {
+                "apiUrl": api.rest_api.url,
+                "auth": {
+                    "kind": "cognito",
+                    "domain": auth.domain.base_url(),
+                    "clientId": auth.client.user_pool_client_id,
+                    "redirectUri": auth.redirect_uri,
+                },
+                "upload": {
+                    "multipartThresholdBytes": config.multipart_threshold_mib * MIB,
+                    "minPartBytes": config.min_part_mib * MIB,
+                },
+            }
+        )
+
         CfnOutput(self, "ApiUrl", value=api.rest_api.url)
+        CfnOutput(self, "PortalUrl", value=portal.url)
         CfnOutput(self, "UserPoolId", value=auth.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=auth.client.user_pool_client_id)
         CfnOutput(self, "UploadsBucket", value=storage.uploads.bucket_name)
         CfnOutput(self, "StateMachineArn", value=workflow.state_machine.state_machine_arn)
         self.storage, self.functions, self.workflow, self.api = storage, functions, workflow, api
+        self.portal = portal

@@ -60,32 +60,8 @@ class Storage(Construct):
             lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(config.log_retention_days))],
             removal_policy=removal,
         )
-        self.uploads = self._bucket(
-            "Uploads",
-            removal,
-            retention_days=config.upload_retention_days,
-            cors=[
-                s3.CorsRule(
-                    allowed_methods=[s3.HttpMethods.POST, s3.HttpMethods.PUT, s3.HttpMethods.GET],
-                    allowed_origins=config.allowed_origins,
-                    allowed_headers=["*"],
-                    exposed_headers=["ETag"],
-                    max_age=3000,
-                )
-            ],
-        )
-        self.reports = self._bucket(
-            "Reports",
-            removal,
-            retention_days=config.report_retention_days,
-            cors=[
-                s3.CorsRule(
-                    allowed_methods=[s3.HttpMethods.GET],
-                    allowed_origins=config.allowed_origins,
-                    allowed_headers=["*"],
-                )
-            ],
-        )
+        self.uploads = self._bucket("Uploads", removal, retention_days=config.upload_retention_days)
+        self.reports = self._bucket("Reports", removal, retention_days=config.report_retention_days)
         self.upload_dead_letters = sqs.Queue(
             self,
             "UploadEventsDLQ",
@@ -128,9 +104,21 @@ class Storage(Construct):
             ],
         )
 
-    def _bucket(
-        self, id: str, removal: RemovalPolicy, *, retention_days: int, cors: list[s3.CorsRule]
-    ) -> s3.Bucket:
+    def allow_browsers(self, origins: list[str]) -> None:
+        """The pages upload straight to S3 (presigned POST, multipart PUTs whose ETag they read)
+        and the workstation reads images: only from the portal's origins."""
+        self.uploads.add_cors_rule(
+            allowed_methods=[s3.HttpMethods.POST, s3.HttpMethods.PUT, s3.HttpMethods.GET],
+            allowed_origins=origins,
+            allowed_headers=["*"],
+            exposed_headers=["ETag", "Location"],
+            max_age=3000,
+        )
+        self.reports.add_cors_rule(
+            allowed_methods=[s3.HttpMethods.GET], allowed_origins=origins, allowed_headers=["*"]
+        )
+
+    def _bucket(self, id: str, removal: RemovalPolicy, *, retention_days: int) -> s3.Bucket:
         return s3.Bucket(
             self,
             id,
@@ -142,7 +130,6 @@ class Storage(Construct):
             versioned=True,
             server_access_logs_bucket=self.access_logs,
             server_access_logs_prefix=f"{id.lower()}/",
-            cors=cors,
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="retention",

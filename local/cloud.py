@@ -27,8 +27,12 @@ BOOTSTRAP_QUALIFIER = "hnb659fds"
 # The HTTP front (API Gateway, its invoke permissions, the firewall) is played by the local HTTP
 # server from the same template; everything else is handed to moto, which creates what it knows
 # and skips, with a warning, what it does not (policies, Cognito, alarms, backups).
-NOT_DEPLOYED_PREFIXES = ("AWS::ApiGateway::", "AWS::WAFv2::")
-NOT_DEPLOYED_TYPES = {"AWS::Lambda::Permission"}
+# The pages' CDN and their deployment are played by the local portal server, which serves build/web;
+# what refers to the CDN (its address in CORS rules and the e-mail link) gets PORTAL_PLACEHOLDER.
+NOT_DEPLOYED_PREFIXES = ("AWS::ApiGateway::", "AWS::WAFv2::", "AWS::CloudFront::")
+NOT_DEPLOYED_TYPES = {"AWS::Lambda::Permission", "Custom::CDKBucketDeployment"}
+PORTAL_PREFIX = "AWS::CloudFront::"
+PORTAL_PLACEHOLDER = "portal.local.invalid"
 PER_FUNCTION_VARIABLES = {"POWERTOOLS_SERVICE_NAME"}
 """Variables whose value differs per function; a process shared by all takes none of them."""
 
@@ -78,6 +82,8 @@ def local_template(template: dict[str, Any]) -> dict[str, Any]:
         for name, r in template["Resources"].items()
         if not r["Type"].startswith(NOT_DEPLOYED_PREFIXES) and r["Type"] not in NOT_DEPLOYED_TYPES
     }
+    portal = {name for name, r in template["Resources"].items() if r["Type"].startswith(PORTAL_PREFIX)}
+    resources = {name: _without_refs(r, portal) for name, r in resources.items()}
     for name, r in resources.items():
         dangling = _refs(r.get("Properties", {})) - set(resources) - set(template.get("Parameters", {}))
         dangling = {d for d in dangling if not d.startswith("AWS::")}
@@ -92,6 +98,17 @@ def local_template(template: dict[str, Any]) -> dict[str, Any]:
         if not any(name not in resources for name in _refs(v))
     }
     return {**template, "Resources": resources, "Outputs": outputs}
+
+
+def _without_refs(node: Any, names: set[str]) -> Any:
+    """`node` with every Ref or GetAtt of one of `names` replaced by the portal placeholder."""
+    if isinstance(node, dict):
+        if len(node) == 1 and ("Ref" in node or "Fn::GetAtt" in node) and _refs(node) & names:
+            return PORTAL_PLACEHOLDER
+        return {k: _without_refs(v, names) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_without_refs(v, names) for v in node]
+    return node
 
 
 def _refs(node: Any) -> set[str]:

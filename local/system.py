@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import requests
 
-from . import adapter, cloud, gateway, schedules, tokens
+from . import adapter, cloud, gateway, portal, schedules, tokens
 from .roster import DEMO_ROSTER
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,8 @@ class LocalSystem:
     time_scale: float = 1.0
     state_dir: Path = tokens.STATE_DIR
     allowed_origins: list[str] = field(default_factory=lambda: ["*"])
+    portal_port: int = 0
+    site: Path = portal.SITE
 
     def start(self) -> LocalSystem:
         import moto.core.config as moto_config
@@ -77,6 +80,8 @@ class LocalSystem:
             self.allowed_origins,
         )
         self._http: ThreadingHTTPServer = gateway.serve(self.gateway, self.port)
+        self.port = self._http.server_address[1]
+        self._start_portal()
         self._scheduler = schedules.Scheduler(
             schedules.schedules_from_template(template),
             lambda logical, payload: self.session.client("lambda").invoke(
@@ -84,11 +89,38 @@ class LocalSystem:
             ),
             self.time_scale,
         ).start()
-        self.port = self._http.server_address[1]
         return self
+
+    def _start_portal(self) -> None:
+        """The pages on their own origin; the e-mail's link and CORS point at it."""
+        self.staff_password = portal.staff_password(self.state_dir)
+        self._portal = portal.serve(
+            portal.Portal(
+                self.site,
+                {
+                    "apiUrl": self.api_url,
+                    "auth": {"kind": "local", "signInUrl": "/local/sign-in"},
+                    "upload": {
+                        "multipartThresholdBytes": int(os.environ["MULTIPART_THRESHOLD_BYTES"]),
+                        "minPartBytes": int(os.environ["MIN_PART_BYTES"]),
+                    },
+                },
+                tokens.signing_key(self.state_dir),
+                self.staff_password,
+                {r.radiologist_id for r in DEMO_ROSTER},
+                [self.api_url, self.aws_endpoint],
+            ),
+            self.portal_port,
+        )
+        self.portal_port = self._portal.server_address[1]
+        os.environ["PORTAL_URL"] = self.portal_url
 
     def stop(self) -> None:
         self._scheduler.stop()
+        self._portal.shutdown()
+        self._portal.server_close()
+        # moto's state lives in this process: forget it, so that a later stack starts empty.
+        requests.post(f"{self.aws_endpoint}/moto-api/reset", timeout=30).raise_for_status()
         self._http.shutdown()
         self._http.server_close()
         self._moto.stop()
@@ -100,6 +132,10 @@ class LocalSystem:
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def portal_url(self) -> str:
+        return f"http://127.0.0.1:{self.portal_port}"
 
     def of_type(self, resource_type: str) -> list[str]:
         """Physical ids of the deployed resources of one CloudFormation type."""

@@ -21,6 +21,8 @@ from secondopinion.models import (
     OpsCase,
     OpsCaseDetail,
     Radiologist,
+    ReadabilityCheck,
+    ReadabilityRequest,
     ReassignRequest,
     ReleaseRequest,
     ReportSubmission,
@@ -64,6 +66,12 @@ def accept(assignment_id: str) -> ActionResult:
 @app.post("/assignments/<assignment_id>/heartbeat")
 def heartbeat(assignment_id: str) -> ActionResult:
     return logic.heartbeat(assignment_id, _me(), stores=_stores())
+
+
+@app.post("/readability")
+def readability(request: ReadabilityRequest) -> ReadabilityCheck:
+    _me()
+    return logic.check_readability(request)
 
 
 @app.post("/assignments/<assignment_id>/decline")

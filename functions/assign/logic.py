@@ -40,6 +40,8 @@ from secondopinion.models import (
     OpsCase,
     OpsCaseDetail,
     Radiologist,
+    ReadabilityCheck,
+    ReadabilityRequest,
     ReadabilityResult,
     ReassignRequest,
     ReleaseRequest,
@@ -325,6 +327,8 @@ def view(
             file_id=f.file_id,
             name=f.name,
             content=f.content,
+            study_instance_uid=f.facts.study_instance_uid,
+            series_instance_uid=f.facts.series_instance_uid,
             url=s3.generate_presigned_url(
                 "get_object",
                 Params={"Bucket": settings.uploads_bucket, "Key": f.key},
@@ -340,6 +344,7 @@ def view(
         due_at=assignment.due_at,
         tier=case.tier,
         language=case.language,
+        longitudinal=case.longitudinal,
         symptoms=case.symptoms,
         questions=case.questions,
         clinical_history=case.clinical_history,
@@ -549,6 +554,19 @@ FORMULA_NAMES = {
     "gulpease": "the Gulpease index",
     "kandel_moles": "the Kandel-Moles index",
 }
+
+
+def check_readability(request: ReadabilityRequest) -> ReadabilityCheck:
+    """Score a draft the way a submission will be scored, so the form can show it while typing."""
+    scored = readability.score(request.text, request.language.value)
+    return ReadabilityCheck(
+        formula=scored.formula.value,
+        value=scored.value,
+        target=scored.target,
+        higher_is_better=scored.higher_is_better,
+        passes=scored.passes,
+        hardest_sentences=[s.text for s in scored.hardest_sentences],
+    )
 
 
 def _readability(case: CaseRecord, submission: ReportSubmission) -> list[ReadabilityResult]:

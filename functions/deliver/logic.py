@@ -91,7 +91,7 @@ def deliver(
     if case.notified_at is None:
         until = (case.delivered_at + timedelta(days=settings.delivery_days)).astimezone(ZURICH)
         body = BODY.format(
-            link=f"{settings.portal_url.rstrip('/')}/cases/{case.case_id}/report",
+            link=f"{settings.portal_url.rstrip('/')}/report.html#{case.case_id}",
             until=f"{until.day} {until:%B %Y}",
             days=settings.delivery_days,
             report_period=_period(settings.report_retention_days),

@@ -121,7 +121,7 @@ def test_delivery_sends_one_email_that_links_to_the_case_page_and_holds_no_healt
     (message,) = sent
     assert message.source == stack.environment["SENDER_EMAIL"]
     assert message.destinations == {"ToAddresses": [reported.email]}
-    link = f"{stack.environment['PORTAL_URL']}/cases/{reported.case_id}"
+    link = f"{stack.environment['PORTAL_URL']}/report.html#{reported.case_id}"
     assert link in message.body
     text = f"{message.subject}\n{message.body}".lower()
     assert [m for m in MARKERS if m in text] == []

@@ -364,7 +364,7 @@ def test_the_delivery_email_links_to_the_report_page_says_how_long_and_holds_no_
     # Then its one e-mail links to the report page, says how long the report stays, and holds no
     # health data, no token and no code
     (message,) = _sent()[before:]
-    assert f"{stack.environment['PORTAL_URL']}/cases/{case.case_id}/report\n" in message.body
+    assert f"{stack.environment['PORTAL_URL']}/report.html#{case.case_id}\n" in message.body
     assert "30 days" in message.body and "10 years" in message.body
     text = f"{message.subject}\n{message.body}".lower()
     assert [m for m in MARKERS if m in text] == []

@@ -484,6 +484,8 @@ class StudyFile(Contract):
     name: str
     content: ContentKind | None
     url: str
+    study_instance_uid: str | None = Field(default=None, description="For the viewer to group images.")
+    series_instance_uid: str | None = None
 
 
 class AssignmentView(Contract):
@@ -493,6 +495,7 @@ class AssignmentView(Contract):
     due_at: datetime
     tier: Tier
     language: Language
+    longitudinal: bool = Field(default=False, description="Compare the current study with each earlier one.")
     symptoms: str
     questions: list[str]
     clinical_history: str
@@ -502,6 +505,22 @@ class AssignmentView(Contract):
         default_factory=list,
         description="Both consensus readings (own first), shown only once both readers have submitted.",
     )
+
+
+class ReadabilityRequest(Contract):
+    """A draft of a plain-language text, scored while the radiologist writes it."""
+
+    language: Language
+    text: Annotated[str, StringConstraints(max_length=20000)]
+
+
+class ReadabilityCheck(Contract):
+    formula: str
+    value: float | None
+    target: float
+    higher_is_better: bool
+    passes: bool
+    hardest_sentences: list[str] = Field(description="Up to three sentences to rewrite first.")
 
 
 class ActionResult(Contract):

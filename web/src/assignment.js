@@ -1,0 +1,197 @@
+// One assignment: the patient's request, the original report, the images in the viewer, accept or
+// decline the offer, and the structured report form with the readability score as one types.
+import { call } from "./lib/api.js";
+import { due } from "./lib/badges.js";
+import { $, el, say } from "./lib/dom.js";
+import { signedIn } from "./lib/staff.js";
+import { viewer } from "./lib/viewer.js";
+
+const assignmentId = decodeURIComponent(location.hash.slice(1));
+const HEARTBEAT_MS = 60000;
+let staff;
+let view;
+let images;
+let heartbeats;
+
+const api = (method, path, body) => call(method, path, { token: staff.token, body });
+
+function showRequest() {
+  $("#a-status").textContent = view.status;
+  $("#a-due").replaceChildren(due(view.due_at));
+  $("#a-tier").textContent = view.tier;
+  $("#a-language").textContent = view.language;
+  $("#a-symptoms").textContent = view.symptoms || "None given.";
+  $("#a-history").textContent = view.clinical_history || "None given.";
+  $("#a-questions").replaceChildren(...view.questions.map((q) => el("li", {}, q)));
+  const documents = view.files.filter((f) => f.content === "report" || f.content === "document");
+  $("#a-documents").replaceChildren(
+    ...(documents.length
+      ? documents.map((f) => el("li", {}, el("a", { href: f.url, target: "_blank", rel: "noopener noreferrer" }, `${f.content}: ${f.name}`)))
+      : [el("li", {}, "The patient uploaded no report.")]),
+  );
+  $("#offer-actions").hidden = view.status !== "offered";
+  $("#report-section").hidden = view.status !== "accepted";
+}
+
+function seriesOf() {
+  const groups = new Map();
+  for (const file of view.files.filter((f) => f.content === "image" || f.content === "secondary")) {
+    const key = file.series_instance_uid ?? file.file_id;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(file);
+  }
+  const described = new Map();
+  for (const study of view.studies) {
+    for (const series of study.series) described.set(series.series_instance_uid, { study, series });
+  }
+  return [...groups.entries()].map(([uid, files]) => {
+    const found = described.get(uid);
+    const label = found
+      ? `${found.series.modality ?? ""} ${found.series.description ?? found.study.description ?? ""} (${files.length})`
+      : `${files[0].name} (${files.length})`;
+    return { uid, label: label.trim(), urls: files.map((f) => f.url) };
+  });
+}
+
+async function showImages() {
+  const series = seriesOf();
+  $("#images").hidden = series.length === 0;
+  if (!series.length) return;
+  images ??= viewer($("#layerGroup0"));
+  $("#series").replaceChildren(...series.map((s, i) => el("option", { value: String(i) }, s.label)));
+  const open = async (i) => {
+    await images.show(series[i].urls);
+    $("#preset").replaceChildren(...images.presets().map((name) => el("option", { value: name }, name)));
+    position();
+  };
+  $("#series").onchange = (e) => open(Number(e.target.value));
+  $("#preset").onchange = (e) => images.preset(e.target.value);
+  $("#previous").onclick = () => (images.step(-1), position());
+  $("#next").onclick = () => (images.step(1), position());
+  $("#layerGroup0").addEventListener("wheel", () => setTimeout(position));
+  await open(0);
+}
+
+function position() {
+  const at = images?.position();
+  $("#position").textContent = at ? `Image ${at.index + 1} of ${at.count}` : "";
+}
+
+function reportForm() {
+  $("#answers").replaceChildren(
+    ...view.questions.map((q, i) =>
+      el("div", {}, el("label", { for: `answer-${i}` }, `Answer to: ${q}`), el("textarea", { id: `answer-${i}`, rows: "2", required: true, class: "answer" })),
+    ),
+  );
+  const priors = view.longitudinal ? view.studies.filter((s) => !s.current) : [];
+  $("#comparisons").replaceChildren(
+    ...priors.map((study, i) =>
+      el(
+        "fieldset",
+        { class: "comparison", "data-study": study.study_instance_uid },
+        el("legend", {}, `Compared with the study of ${study.study_date ?? "unknown date"}: ${study.description ?? ""}`),
+        el("label", { for: `change-${i}` }, "Change"),
+        el(
+          "select",
+          { id: `change-${i}`, class: "change" },
+          ["new", "stable", "improved", "worse"].map((c) => el("option", { value: c }, c)),
+        ),
+        el("label", { for: `note-${i}` }, "Note"),
+        el("textarea", { id: `note-${i}`, rows: "2", class: "note" }),
+      ),
+    ),
+  );
+  const watch = (selector, target, text) => {
+    let timer;
+    for (const node of document.querySelectorAll(selector)) {
+      node.addEventListener("input", () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => score(text(), target), 400);
+      });
+    }
+  };
+  watch("#summary", $("#summary-score"), () => $("#summary").value);
+  watch(".answer", $("#answers-score"), () => [...document.querySelectorAll(".answer")].map((a) => a.value).join(" "));
+  $("#report").addEventListener("submit", submit);
+}
+
+async function score(text, target) {
+  if (!text.trim()) {
+    target.textContent = "";
+    return;
+  }
+  try {
+    const result = await api("POST", "/readability", { language: view.language, text });
+    const wanted = `${result.higher_is_better ? "at least" : "at most"} ${result.target}`;
+    target.dataset.passes = String(result.passes);
+    target.textContent = `Readability (${result.formula.replace(/_/g, " ")}): ${result.value} — ${wanted} wanted. ${
+      result.passes ? "Easy enough." : `Hardest: ${result.hardest_sentences.map((s) => `“${s}”`).join(" ")}`
+    }`;
+  } catch (error) {
+    target.textContent = `The score is not available: ${error.message}`;
+  }
+}
+
+function lines(selector) {
+  return $(selector).value.split("\n").map((l) => l.trim()).filter(Boolean);
+}
+
+async function submit(event) {
+  event.preventDefault();
+  const submission = {
+    findings: $("#findings").value,
+    impression: $("#impression").value,
+    summary: $("#summary").value,
+    answers: view.questions.map((question, i) => ({ question, answer: $(`#answer-${i}`).value })),
+    radpeer: $("#radpeer").value,
+    radpeer_reasoning: $("#radpeer-reasoning").value,
+    recommendations: lines("#recommendations"),
+    critical_finding: $("#critical").checked,
+    comparisons: [...document.querySelectorAll(".comparison")].map((node) => ({
+      study_instance_uid: node.dataset.study,
+      change: node.querySelector(".change").value,
+      note: node.querySelector(".note").value,
+    })),
+    confirm_readability: $("#confirm-readability").checked,
+  };
+  try {
+    await api("POST", `/assignments/${assignmentId}/report`, submission);
+    clearInterval(heartbeats);
+    $("#report-section").hidden = true;
+    $("#a-status").textContent = "reported";
+    say($("#notice"), "Report submitted. Thank you: the case has left your worklist.");
+  } catch (error) {
+    if (error.code === "hard_to_read") $("#confirm-box").hidden = false;
+    say($("#notice"), error.message, "error");
+  }
+}
+
+async function load() {
+  view = await api("GET", `/assignments/${assignmentId}`);
+  $("#work").hidden = false;
+  showRequest();
+}
+
+async function act(path, body) {
+  try {
+    await api("POST", `/assignments/${assignmentId}/${path}`, body);
+    await load();
+    if (view.status === "accepted") {
+      reportForm();
+      heartbeats = setInterval(() => api("POST", `/assignments/${assignmentId}/heartbeat`).catch(() => {}), HEARTBEAT_MS);
+    }
+  } catch (error) {
+    say($("#notice"), error.message, "error");
+  }
+}
+
+staff = await signedIn($("#slot"));
+try {
+  await load();
+  $("#accept").addEventListener("click", () => act("accept"));
+  $("#decline").addEventListener("click", () => act("decline", { reason: $("#decline-reason").value || "Not available" }));
+  if (view.status === "accepted") reportForm();
+  await showImages();
+} catch (error) {
+  say($("#notice"), error.message, "error");
+}
