@@ -176,7 +176,8 @@ def assign(request: AssignRequest, *, stores: Stores) -> AssignResult:
         language_note = (
             "speaks the patient's language"
             if case.language in radiologist.languages
-            else "no eligible radiologist speaks the patient's language; report needs translation"
+            else "no eligible radiologist speaks the patient's language; a reading in another "
+            "language is translated and signed off before the report"
         )
         assignment = AssignmentRecord(
             assignment_id=assignment_id,

@@ -677,7 +677,8 @@ class AssignResult(Contract):
 
 
 class OfferRequest(Contract):
-    """The workflow waits on a task token: for the offer to be accepted, or for the report."""
+    """The workflow waits on a task token: for the offer to be accepted, for the report, for a
+    consensus step, or for a translation to be signed off."""
 
     assignment_id: str
     task_token: str
