@@ -46,7 +46,7 @@ from .logic import (
     submission_of,
     token_of,
 )
-from .translator import Translator
+from .translator import TranslationTooSlow, Translator
 
 
 def translation_assignment_id(case_id: str, attempt: int) -> str:
@@ -220,14 +220,14 @@ def _draft(
     stores: Stores,
 ) -> TranslatedTexts | None:
     """The machine's draft: the one an earlier attempt made, or a new one. A machine that fails,
-    or writes texts too long for the report, leaves the translation to the radiologist."""
+    is too slow, or writes texts too long for the report leaves the translation to the radiologist."""
     for assignment in reversed(earlier):
         if assignment.translation is not None and assignment.translation.draft is not None:
             return assignment.translation.draft
     try:
         translated = translator.translate(texts_of(submission), source, case.language)
         return None if translated is None else texts_from(submission, translated)
-    except (BotoCoreError, ClientError, ValidationError, ValueError):
+    except (BotoCoreError, ClientError, TranslationTooSlow, ValidationError, ValueError):
         stores.cases.update(case.case_id, TimelineEntry(at=now(), event="machine_translation_failed"))
         return None
 

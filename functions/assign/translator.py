@@ -11,14 +11,28 @@ shown to the patient before a radiologist has signed it off.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any, Protocol
 
-from secondopinion import clients
+import boto3
+from botocore.config import Config
 from secondopinion.models import Language, TranslatorName
 
 MAX_REQUEST_BYTES = 10_000
 """TranslateText takes at most 10,000 bytes of UTF-8 text per request."""
+
+CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=2, read_timeout=4)
+BUDGET_SECONDS = 5.0
+"""No request starts after this long: with the client's timeouts, a slow service leaves the
+translation to the radiologist well within the assign function's 20 s, instead of timing out
+the workflow step."""
+
+
+class TranslationTooSlow(TimeoutError):
+    """The machine did not finish within its budget."""
+
 
 SPLITS = (r"(\n\s*\n)", r"(\n)", r"(?<=[.!?…])(\s+)", r"(\s+)")
 """Where a text too long for one request is cut, coarsest first: paragraphs, lines, sentences, words."""
@@ -47,17 +61,27 @@ class AmazonTranslate:
 
     name: TranslatorName = "amazon-translate"
 
-    def __init__(self, region: str, client: Any = None) -> None:
+    def __init__(
+        self,
+        region: str,
+        client: Any = None,
+        budget_seconds: float = BUDGET_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.region = region
         self._client = client
+        self.budget_seconds = budget_seconds
+        self._clock = clock
+        self._deadline = 0.0
 
     @property
     def client(self) -> Any:
         if self._client is None:
-            self._client = clients.client("translate", region=self.region)
+            self._client = translate_client(self.region)
         return self._client
 
     def translate(self, texts: Sequence[str], source: Language, target: Language) -> list[str]:
+        self._deadline = self._clock() + self.budget_seconds
         return [self._one(text, source, target) for text in texts]
 
     def _one(self, text: str, source: Language, target: Language) -> str:
@@ -74,6 +98,8 @@ class AmazonTranslate:
         return "".join(out)
 
     def _request(self, text: str, source: Language, target: Language) -> str:
+        if self._clock() > self._deadline:
+            raise TranslationTooSlow(f"machine translation took more than {self.budget_seconds:g} s")
         answer = self.client.translate_text(
             Text=text,
             SourceLanguageCode=source.value,
@@ -120,6 +146,12 @@ def _cut(text: str, limit: int, level: int) -> list[str]:
     if current:
         out.append(current)
     return out
+
+
+@cache
+def translate_client(region: str) -> Any:
+    """One Amazon Translate client per region and process, built on first use."""
+    return boto3.session.Session().client("translate", region_name=region, config=CLIENT_CONFIG)
 
 
 def translator_for(name: TranslatorName, region: str | None) -> Translator:

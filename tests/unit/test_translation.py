@@ -35,6 +35,7 @@ from functions.assign.translator import (
     MAX_REQUEST_BYTES,
     AmazonTranslate,
     RadiologistTranslates,
+    TranslationTooSlow,
     pieces,
     translator_for,
 )
@@ -242,6 +243,20 @@ def test_a_failing_service_raises_for_the_caller_to_handle(translate_client):
     # When the adapter translates / Then the error reaches the caller (who falls back to a person)
     with pytest.raises(client.exceptions.UnsupportedLanguagePairException):
         AmazonTranslate("eu-central-1", client=client).translate(["Hello."], Language.EN, Language.DE)
+
+
+def test_no_request_starts_once_the_time_budget_is_spent(translate_client):
+    # Given a 5 s budget and a clock at 0 s when translating starts, 1 s at the first request and
+    # 6 s at the second
+    client, stubber = translate_client
+    _expect(stubber, "First text.", "Erster Text.")
+    clock = iter([0.0, 1.0, 6.0])
+
+    # When two texts are translated / Then the second is never sent: the machine is too slow
+    with pytest.raises(TranslationTooSlow):
+        AmazonTranslate("eu-central-1", client=client, budget_seconds=5, clock=lambda: next(clock)).translate(
+            ["First text.", "Second text."], Language.EN, Language.DE
+        )
 
 
 @given(

@@ -12,10 +12,9 @@ _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, signature_vers
 
 
 @cache
-def client(service: str, region: str | None = None) -> Any:
-    """One client per service (and region, when not the function's own) and process; boto3
-    clients are thread-safe."""
-    return boto3.session.Session().client(service, region_name=region, config=_CONFIG)  # type: ignore[call-overload]
+def client(service: str) -> Any:
+    """One client per service and process (boto3 clients are thread-safe)."""
+    return boto3.session.Session().client(service, config=_CONFIG)  # type: ignore[call-overload]
 
 
 @cache
