@@ -88,3 +88,31 @@ def test_an_english_reading_for_a_german_patient_is_delivered_as_the_signed_off_
     timeline = events(system, api, case_id)
     assert timeline.index("translation_assigned") < timeline.index("translation_signed_off")
     assert timeline.index("translation_signed_off") < timeline.index("report_generated")
+
+
+def test_a_sign_off_not_made_in_time_is_escalated_and_offered_to_the_next_radiologist(
+    system: LocalSystem, api: Api
+) -> None:
+    # Given a German patient's case reported in English, and a translation waiting for sign-off
+    case_id, token = open_case(api, questions=[QUESTION], language="de")
+    reader, assignment_id = offer_for(api, system, case_id, token)
+    staff = accept(api, system, reader, case_id, assignment_id)
+    api.call(
+        "POST", f"/assignments/{assignment_id}/report", staff, json=report_body([QUESTION], language="en")
+    )
+    first, first_id = wait_for(lambda: _translation(system, api, case_id), "the translation", 30)
+
+    # When its radiologist lets the read window pass without signing off
+    def next_one() -> tuple[str, str] | None:
+        found = _translation(system, api, case_id)
+        return found if found and found[1] != first_id else None
+
+    second, second_id = wait_for(next_one, "the translation to move on", 90)
+
+    # Then ops were told, another radiologist who reads both has it, and their sign-off is delivered
+    timeline = events(system, api, case_id)
+    assert "escalated:translation_overdue" in timeline and "translation_timed_out" in timeline
+    assert second != first
+    api.call("POST", f"/assignments/{second_id}/translation", staff_token(system, second), json=GERMAN)
+    wait_for(lambda: "patient_notified" in events(system, api, case_id), "delivery", 60)
+    assert NAMES[second] in _pdf_text(api, case_id, token)
