@@ -416,10 +416,10 @@ def _readings(assignment: AssignmentRecord, stores: Stores) -> list[ReportSubmis
         and a.assignment_id != assignment.assignment_id
         and a.submission is not None
     ]
-    own = [assignment.submission] if assignment.submission else []
+    mine = [assignment.submission] if assignment.submission else []
     agreed = [assignment.agreed_submission] if assignment.agreed_submission else []
     partner_agreed = [a.agreed_submission for a in others if a.agreed_submission]
-    return [*own, *[a.submission for a in others if a.submission], *agreed, *partner_agreed]
+    return [*mine, *[a.submission for a in others if a.submission], *agreed, *partner_agreed]
 
 
 def actionable(a: AssignmentRecord) -> bool:

@@ -12,6 +12,7 @@ from secondopinion.errors import ReportNotReady
 from secondopinion.models import (
     AssignmentStatus,
     CaseRecord,
+    Reading,
     ReportRequest,
     ReportResult,
     ReportSubmission,
@@ -51,7 +52,7 @@ def _priors(case: CaseRecord, submission: ReportSubmission, files: FileStore) ->
 
 
 def _signed_off_translation(
-    case: CaseRecord, assignment_id: str, assignments: AssignmentStore, roster: RosterStore
+    case: CaseRecord, reading: Reading, assignment_id: str, assignments: AssignmentStore, roster: RosterStore
 ) -> tuple[ReportSubmission, TranslationNote]:
     """The reading in the patient's language as a radiologist signed it off, and who that was."""
     signed = assignments.get(assignment_id)
@@ -61,6 +62,7 @@ def _signed_off_translation(
         or signed.status != AssignmentStatus.SIGNED_OFF
         or signed.submission is None
         or translation is None
+        or (translation.reading_assignment_id, translation.agreed) != (reading.assignment_id, reading.agreed)
     ):
         raise ReportNotReady("The translation of the reading has not been signed off.")
     signer = roster.get(signed.radiologist_id)
@@ -92,7 +94,7 @@ def generate(
     translation = None
     if request.translation_assignment_id:
         submission, translation = _signed_off_translation(
-            case, request.translation_assignment_id, assignments, roster
+            case, reading, request.translation_assignment_id, assignments, roster
         )
     elif (submission.language or case.language) != case.language:
         raise ReportNotReady(
