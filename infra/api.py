@@ -58,6 +58,7 @@ ROUTES = (
     Route("POST", "/assignments/{assignment_id}/report", "assign", staff=True),
     Route("POST", "/assignments/{assignment_id}/consensus", "assign", staff=True),
     Route("POST", "/assignments/{assignment_id}/cosign", "assign", staff=True),
+    Route("POST", "/assignments/{assignment_id}/translation", "assign", staff=True),
 )
 """Every route of the API and the function that owns it; the local stack serves the same table
 as it finds it in the synthesized template."""

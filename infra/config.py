@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, model_validator
 
 
 class DeploymentConfig(BaseModel):
@@ -44,6 +44,34 @@ class DeploymentConfig(BaseModel):
     )
     multipart_threshold_mib: int = Field(default=100, ge=5, le=5 * 1024)
     min_part_mib: int = Field(default=16, ge=5, le=5 * 1024)
+    translator: Literal["none", "amazon-translate"] = "none"
+    """Who drafts a translation: nobody (a bilingual radiologist writes it) or Amazon Translate."""
+    translate_region: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
+    """Where Amazon Translate is called: it is not offered in eu-central-2."""
+    acknowledge_cross_border_translation: bool = False
+    """The operator confirms that readings (health data) may go to Amazon Translate in translate_region."""
+
+    @model_validator(mode="after")
+    def _translation_is_a_deliberate_choice(self) -> DeploymentConfig:
+        if self.translator == "none":
+            if self.translate_region or self.acknowledge_cross_border_translation:
+                raise ValueError(
+                    "translate_region and acknowledge_cross_border_translation only apply with "
+                    "translator 'amazon-translate'"
+                )
+            return self
+        if not self.translate_region:
+            raise ValueError(
+                "translator 'amazon-translate' needs translate_region, a region that offers Amazon "
+                "Translate (it is not offered in eu-central-2)"
+            )
+        if not self.acknowledge_cross_border_translation:
+            raise ValueError(
+                f"translator 'amazon-translate' sends the radiologists' readings, health data, to "
+                f"Amazon Translate in {self.translate_region}, outside {self.region}: set "
+                "acknowledge_cross_border_translation to true to confirm this choice (see the README)"
+            )
+        return self
 
     @property
     def is_production(self) -> bool:
@@ -65,5 +93,8 @@ def from_context(raw: dict[str, Any] | str | None) -> DeploymentConfig:
     try:
         return DeploymentConfig.model_validate(raw or {})
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" if e["loc"] else e["msg"]
+            for e in error.errors()
+        )
         raise SystemExit(f"Invalid '{CONTEXT_KEY}' context in cdk.json or -c: {problems}") from None

@@ -234,6 +234,20 @@ def acknowledge(stack: SecondOpinionStack) -> None:
     for rule, paths, reason in ACKNOWLEDGED:
         for path in paths:
             Validations.of(_find(stack, path)).acknowledge(Acknowledgment(id=rule, reason=reason))
+    translate = stack.node.try_find_child("AssignTranslate")
+    if translate is not None:  # only where the operator enabled machine translation
+        Validations.of(translate).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+                reason="translate:TranslateText takes no resource ARN unless custom terminology is "
+                "used; the statement is limited to the acknowledged translate_region by condition.",
+            ),
+            Acknowledgment(
+                id="HIPAA.Security::HIPAA.Security-IAMNoInlinePolicy",
+                reason="A standalone AWS::IAM::Policy attached to the assign function's role only, "
+                "created only when the operator enables machine translation.",
+            ),
+        )
     for path in [*FUNCTION_ROLES, "Workflow/Review/Role/DefaultPolicy"]:
         Validations.of(_find(stack, path)).acknowledge(
             *(Acknowledgment(id=finding, reason=GRANT_WILDCARDS) for finding in _wildcard_findings(stack))

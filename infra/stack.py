@@ -115,6 +115,26 @@ class SecondOpinionStack(Stack):
             ],
         )
 
+        # assign: a machine draft of translations, only where the operator chose it (cross-border)
+        if config.translator == "amazon-translate":
+            assert config.translate_region is not None  # the config insists
+            fn["assign"].add_environment("TRANSLATOR", config.translator)
+            fn["assign"].add_environment("TRANSLATE_REGION", config.translate_region)
+            iam.Policy(
+                self,
+                "AssignTranslate",
+                roles=[fn["assign"].role],
+                statements=[
+                    # TranslateText has no resource to scope to (no custom terminology is used);
+                    # the condition keeps it to the one region the operator acknowledged.
+                    iam.PolicyStatement(
+                        actions=["translate:TranslateText"],
+                        resources=["*"],
+                        conditions={"StringEquals": {"aws:RequestedRegion": config.translate_region}},
+                    )
+                ],
+            )
+
         # report: renders the report into the reports bucket
         storage.cases.grant_read_write_data(fn["report"])
         storage.assignments.grant_read_data(fn["report"])

@@ -1,4 +1,4 @@
-"""The review workflow: assign -> wait for the radiologist -> report -> deliver.
+"""The review workflow: assign -> wait for the radiologist -> (translation) -> report -> deliver.
 
 Every duration comes from the execution input (written by intake from the case's SLA), so the
 same definition runs in AWS and, with compressed time, in the local stack.
@@ -23,9 +23,13 @@ from .functions import log_retention
 
 WATCH_MINUTES = 5
 
-REVIEW_ENDED = ["States.Timeout", "States.HeartbeatTimeout", "Review.Declined"]
-"""A read that ends without a report. moto raises States.Timeout for a missed heartbeat where AWS
-raises States.HeartbeatTimeout, so both names are caught together."""
+TIMED_OUT = ["States.Timeout", "States.HeartbeatTimeout"]
+"""moto raises States.Timeout for a missed heartbeat where AWS raises States.HeartbeatTimeout, so
+both names are caught together."""
+REVIEW_ENDED = [*TIMED_OUT, "Review.Declined"]
+"""A read that ends without a report."""
+WAIT_RESULTS = {"offer": "$.accepted", "translation": "$.signed_off"}
+"""Where a wait keeps what it resumes with, when not under its phase's name."""
 
 TRANSIENT = [
     "Lambda.ServiceException",
@@ -55,7 +59,9 @@ class Workflow(Construct):
     """Single reads: Assign -> WaitForAcceptance -> WaitForReport -> Report -> Deliver.
     Consensus reads: two such review loops in parallel (each reader blinded to the other), then
     CompareReads; discordant reads go to WaitForAgreement (the primary writes the agreed reading)
-    and WaitForCosign (the second reader co-signs) before the report."""
+    and WaitForCosign (the second reader co-signs) before the report. A reading written in another
+    language than the patient's goes through AssignTranslation -> WaitForTranslation (sign-off)
+    before the report."""
 
     def __init__(
         self,
@@ -144,7 +150,11 @@ class Workflow(Construct):
             report,
             result_path="$.report",
             payload=sfn.TaskInput.from_object(
-                {"case_id": case_id, "reading": sfn.JsonPath.object_at("$.reading")}
+                {
+                    "case_id": case_id,
+                    "reading": sfn.JsonPath.object_at("$.reading"),
+                    "translation_assignment_id": sfn.JsonPath.string_at("$.translation.assignment_id"),
+                }
             ),
             result_selector={
                 "case_id.$": "$.Payload.case_id",
@@ -163,12 +173,13 @@ class Workflow(Construct):
         report_task.add_catch(failed, errors=["States.ALL"], result_path="$.failure")
         deliver_task.add_catch(failed, errors=["States.ALL"], result_path="$.failure")
         report_task.next(deliver_task).next(sfn.Succeed(self, "Delivered"))
+        translation = self._translation(self, on_failure=failed, then=report_task)
 
-        single.next(one_reader).next(report_task)
+        single.next(one_reader).next(translation)
         readers.next(compare).next(
             sfn.Choice(self, "ReadsAgree?")
-            .when(sfn.Condition.boolean_equals("$.comparison.concordant", True), concordant.next(report_task))
-            .otherwise(agreement.next(cosign).next(agreed).next(report_task))
+            .when(sfn.Condition.boolean_equals("$.comparison.concordant", True), concordant.next(translation))
+            .otherwise(agreement.next(cosign).next(agreed).next(translation))
         )
         definition = (
             sfn.Choice(self, "ConsensusRead?")
@@ -219,7 +230,7 @@ class Workflow(Construct):
             scope,
             name,
             self._assign,
-            result_path="$.accepted" if phase == "offer" else f"$.{phase}",
+            result_path=WAIT_RESULTS.get(phase, f"$.{phase}"),
             integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
             payload=_request(
                 "offer",
@@ -229,6 +240,77 @@ class Workflow(Construct):
             ),
             task_timeout=timeouts.get("task_timeout", sfn.Timeout.at("$.timeouts.review_seconds")),
             **{k: v for k, v in timeouts.items() if k != "task_timeout"},
+        )
+
+    def _translation(
+        self, scope: Construct, *, on_failure: sfn.IChainable, then: sfn.IChainable
+    ) -> sfn.Chain:
+        """A reading in another language than the patient's waits for a radiologist who reads
+        both to sign off its translation; a timeout escalates and, like a decline, asks the next
+        one; nobody who reads both waits in the queue. Any other reading goes straight on."""
+        case_id = sfn.JsonPath.string_at("$.case_id")
+        start = sfn.Pass(
+            scope,
+            "StartTranslation",
+            result=sfn.Result.from_object({"attempt": 0}),
+            result_path="$.translation",
+        )
+        assign_translation = _task(
+            scope,
+            "AssignTranslation",
+            self._assign,
+            result_path="$.translation",
+            payload=_request(
+                "translate",
+                case_id=case_id,
+                reading=sfn.JsonPath.object_at("$.reading"),
+                attempt=sfn.JsonPath.number_at("$.translation.attempt"),
+                timeouts=sfn.JsonPath.object_at("$.timeouts"),
+            ),
+            result_selector={
+                "needed.$": "$.Payload.needed",
+                "attempt.$": "$.Payload.attempt",
+                "assignment_id.$": "$.Payload.assignment_id",
+            },
+        )
+        wait = self._wait_on(scope, "WaitForTranslation", "$.translation.assignment_id", "translation")
+        release = _task(
+            scope,
+            "ReleaseTranslation",
+            self._assign,
+            result_path="$.translation",
+            payload=_request(
+                "release",
+                case_id=case_id,
+                assignment_id=sfn.JsonPath.string_at("$.translation.assignment_id"),
+                error=sfn.JsonPath.string_at("$.translation_error.Error"),
+                attempt=sfn.JsonPath.number_at("$.translation.attempt"),
+            ),
+            result_selector={"attempt.$": "$.Payload.attempt"},
+        )
+        overdue = self._escalation(scope, "EscalateTranslationOverdue", "translation_overdue")
+        nobody = self._escalation(scope, "EscalateNoTranslator", "no_translator_available")
+        wait_in_queue = sfn.Wait(
+            scope, "WaitForTranslator", time=sfn.WaitTime.seconds_path("$.timeouts.queue_seconds")
+        )
+
+        assign_translation.add_catch(nobody, errors=["NoRadiologistAvailable"], result_path="$.assign_error")
+        assign_translation.add_catch(on_failure, errors=["States.ALL"], result_path="$.failure")
+        nobody.add_catch(wait_in_queue, errors=["States.ALL"], result_path="$.escalation_error")
+        nobody.next(wait_in_queue)
+        wait_in_queue.next(assign_translation)
+        wait.add_catch(overdue, errors=TIMED_OUT, result_path="$.translation_error")
+        wait.add_catch(release, errors=["Review.Declined"], result_path="$.translation_error")
+        wait.add_catch(on_failure, errors=["States.ALL"], result_path="$.failure")
+        overdue.add_catch(release, errors=["States.ALL"], result_path="$.escalation_error")
+        overdue.next(release)
+        release.add_catch(on_failure, errors=["States.ALL"], result_path="$.failure")
+        release.next(assign_translation)
+        wait.next(then)
+        return start.next(assign_translation).next(
+            sfn.Choice(scope, "TranslationNeeded?")
+            .when(sfn.Condition.boolean_equals("$.translation.needed", True), wait)
+            .otherwise(then)
         )
 
     def _review_loop(

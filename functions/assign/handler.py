@@ -26,12 +26,15 @@ from secondopinion.models import (
     ReassignRequest,
     ReleaseRequest,
     ReportSubmission,
+    TranslationRequest,
+    TranslationSignoff,
     WorklistItem,
 )
 
-from . import logic
+from . import logic, translation
 from .roster import RosterEntry
 from .settings import get_settings
+from .translator import translator_for
 
 logger = observability.logger("assign")
 tracer = observability.tracer("assign")
@@ -97,6 +100,11 @@ def cosign(assignment_id: str, request: CosignRequest) -> ActionResult:
     return logic.cosign(assignment_id, _me(), request, stores=_stores())
 
 
+@app.post("/assignments/<assignment_id>/translation")
+def sign_off_translation(assignment_id: str, signoff: TranslationSignoff) -> ActionResult:
+    return translation.sign_off(assignment_id, _me(), signoff, stores=_stores())
+
+
 def _ops() -> str:
     staff = auth.staff_from_claims(app.current_event.request_context.authorizer.claims)
     auth.require_ops(staff)
@@ -145,6 +153,11 @@ def _task(event: dict[str, Any]) -> Any:
         return logic.assign(AssignRequest.model_validate(request), stores=stores).model_dump()
     if action == "offer":
         return logic.hold_token(OfferRequest.model_validate(request), settings, stores=stores)
+    if action == "translate":
+        translator = translator_for(settings.translator, settings.translate_region)
+        return translation.assign_translation(
+            TranslationRequest.model_validate(request), stores=stores, translator=translator
+        ).model_dump()
     if action == "compare":
         return logic.compare(CompareRequest.model_validate(request), stores=stores).model_dump()
     if action == "release":

@@ -25,6 +25,7 @@ from secondopinion.models import (
     ActionResult,
     AssignmentRecord,
     AssignmentStatus,
+    AssignmentTask,
     AssignmentView,
     AssignRequest,
     AssignResult,
@@ -35,6 +36,7 @@ from secondopinion.models import (
     ContentKind,
     CosignRequest,
     EscalateRequest,
+    FileRecord,
     OfferRequest,
     OpsAssignment,
     OpsCase,
@@ -51,6 +53,8 @@ from secondopinion.models import (
     StudyFile,
     Subspecialty,
     TimelineEntry,
+    Translation,
+    TranslationTask,
     WorklistItem,
 )
 from secondopinion.sla import SlaStatus, sla_status
@@ -103,16 +107,40 @@ def rank(
         r
         for r in candidates
         if subspecialty in r.subspecialties
-        and r.open_reads < r.capacity
-        and r.is_available(at)
-        and r.licensed_for(region)
-        and r.radiologist_id not in excluded
-        and not conflicts(r, institutions or set(), original_radiologist)
+        and may_take(r, at, region, excluded, institutions or set(), original_radiologist)
     ]
-    return sorted(
-        eligible,
-        key=lambda r: (language not in r.languages, r.open_reads / max(r.capacity, 1), r.radiologist_id),
+    return sorted(eligible, key=lambda r: (language not in r.languages, load(r), r.radiologist_id))
+
+
+def may_take(
+    radiologist: Radiologist,
+    at: datetime,
+    region: str,
+    excluded: set[str],
+    institutions: set[str],
+    original_radiologist: str,
+) -> bool:
+    """Has room, is available that day, is licensed where the patient lives, has not had the case
+    yet, and neither made the original reading nor works where it was made."""
+    return (
+        radiologist.open_reads < radiologist.capacity
+        and radiologist.is_available(at)
+        and radiologist.licensed_for(region)
+        and radiologist.radiologist_id not in excluded
+        and not conflicts(radiologist, institutions, original_radiologist)
     )
+
+
+def load(radiologist: Radiologist) -> float:
+    return radiologist.open_reads / max(radiologist.capacity, 1)
+
+
+def institutions_of(case: CaseRecord, records: list[FileRecord]) -> set[str]:
+    """Where the case's studies and its original reading were made (conflicts of interest)."""
+    institutions = {f.facts.institution for f in records if f.facts.institution}
+    if case.original_institution:
+        institutions.add(case.original_institution)
+    return institutions
 
 
 def assignment_id_for(case_id: str, attempt: int, reader: int = 1) -> str:
@@ -132,16 +160,13 @@ def assign(request: AssignRequest, *, stores: Stores) -> AssignResult:
     images = [f.facts for f in records if f.content == ContentKind.IMAGE]
     subspecialty, why = route(images)
     tried = {a.radiologist_id for a in stores.assignments.for_case(case.case_id)}
-    institutions = {f.facts.institution for f in records if f.facts.institution}
-    if case.original_institution:
-        institutions.add(case.original_institution)
     candidates = rank(
         stores.roster.all(),
         subspecialty,
         case.language,
         tried,
         region=case.region,
-        institutions=institutions,
+        institutions=institutions_of(case, records),
         original_radiologist=case.original_radiologist,
     )
     for radiologist in candidates:
@@ -153,7 +178,8 @@ def assign(request: AssignRequest, *, stores: Stores) -> AssignResult:
         language_note = (
             "speaks the patient's language"
             if case.language in radiologist.languages
-            else "no eligible radiologist speaks the patient's language; report needs translation"
+            else "no eligible radiologist speaks the patient's language; a reading in another "
+            "language is translated and signed off before the report"
         )
         assignment = AssignmentRecord(
             assignment_id=assignment_id,
@@ -197,6 +223,8 @@ def hold_token(request: OfferRequest, settings: AssignSettings, *, stores: Store
 
 
 CONSENSUS_PHASES = ("consensus", "cosign")
+OPEN_ASSIGNMENT = (*LIVE_ASSIGNMENT, AssignmentStatus.TRANSLATION)
+"""What a radiologist (or ops) may still give back: an offer, a read, a translation to sign off."""
 
 
 def concordant(first: ReportSubmission, second: ReportSubmission) -> bool:
@@ -223,10 +251,11 @@ def compare(request: CompareRequest, *, stores: Stores) -> CompareResult:
 def release(request: ReleaseRequest, *, stores: Stores) -> ReleaseResult:
     """A read ended without a report (declined or timed out): free the slot once, count the attempt."""
     assignment = stores.assignments.get(request.assignment_id)
-    timed_out = stores.assignments.move(assignment.assignment_id, LIVE_ASSIGNMENT, AssignmentStatus.TIMED_OUT)
+    timed_out = stores.assignments.move(assignment.assignment_id, OPEN_ASSIGNMENT, AssignmentStatus.TIMED_OUT)
     if stores.assignments.release_once(assignment.assignment_id):
         stores.roster.adjust_load(assignment.radiologist_id, -1)
-        event = "review_timed_out" if timed_out else "review_declined"
+        step = "translation" if assignment.task == AssignmentTask.TRANSLATION else "review"
+        event = f"{step}_timed_out" if timed_out else f"{step}_declined"
         stores.cases.update(
             request.case_id, TimelineEntry(at=now(), event=event, actor=assignment.radiologist_id)
         )
@@ -276,14 +305,14 @@ def watch_deadlines(settings: AssignSettings, *, stores: Stores, sns: Any = None
 # --- the radiologist's side ------------------------------------------------------------------------
 
 
-def _own(assignment_id: str, radiologist_id: str, stores: Stores) -> AssignmentRecord:
+def own(assignment_id: str, radiologist_id: str, stores: Stores) -> AssignmentRecord:
     assignment = stores.assignments.get(assignment_id)
     if assignment.radiologist_id != radiologist_id:
         raise AssignmentNotFound()  # do not reveal that someone else holds it
     return assignment
 
 
-def _token(assignment: AssignmentRecord, kms: Any) -> str:
+def token_of(assignment: AssignmentRecord, kms: Any) -> str:
     if not assignment.task_token_ciphertext:
         raise AssignmentClosed("This assignment is not ready yet; try again in a moment.")
     return crypto.decrypt(
@@ -295,7 +324,7 @@ def worklist(radiologist_id: str, *, stores: Stores) -> list[WorklistItem]:
     at = now()
     items = []
     for a in stores.assignments.for_radiologist(radiologist_id):
-        if not _actionable(a):
+        if not actionable(a):
             continue  # shown once the workflow waits on it, so every action works
         case = stores.cases.get(a.case_id)
         items.append(
@@ -316,8 +345,8 @@ def worklist(radiologist_id: str, *, stores: Stores) -> list[WorklistItem]:
 def view(
     assignment_id: str, radiologist_id: str, settings: AssignSettings, *, stores: Stores, s3: Any = None
 ) -> AssignmentView:
-    assignment = _own(assignment_id, radiologist_id, stores)
-    if assignment.status not in (*LIVE_ASSIGNMENT, AssignmentStatus.CONSENSUS, AssignmentStatus.COSIGN):
+    assignment = own(assignment_id, radiologist_id, stores)
+    if assignment.status not in (*OPEN_ASSIGNMENT, AssignmentStatus.CONSENSUS, AssignmentStatus.COSIGN):
         raise AssignmentClosed("This assignment is no longer yours to read.")
     case = stores.cases.get(assignment.case_id)
     files = [f for f in stores.files.for_case(case.case_id) if f.content is not None]
@@ -351,6 +380,33 @@ def view(
         studies=studies.group(files),
         files=links,
         readings=_readings(assignment, stores),
+        translation=_translation_task(assignment, stores),
+    )
+
+
+def submission_of(reading: AssignmentRecord, agreed: bool) -> ReportSubmission:
+    """The reading an assignment holds: its reader's, or the agreed one of a consensus."""
+    submission = reading.agreed_submission if agreed else reading.submission
+    if submission is None:
+        raise ReportNotReady("The reading has not been submitted.")
+    return submission
+
+
+def reading_of(translation: Translation, stores: Stores) -> ReportSubmission:
+    """The reading a translation is made from."""
+    return submission_of(stores.assignments.get(translation.reading_assignment_id), translation.agreed)
+
+
+def _translation_task(assignment: AssignmentRecord, stores: Stores) -> TranslationTask | None:
+    translation = assignment.translation
+    if translation is None:
+        return None
+    return TranslationTask(
+        source_language=translation.source_language,
+        target_language=translation.target_language,
+        translator=translation.translator,
+        original=reading_of(translation, stores),
+        draft=translation.draft,
     )
 
 
@@ -365,19 +421,20 @@ def _readings(assignment: AssignmentRecord, stores: Stores) -> list[ReportSubmis
         and a.assignment_id != assignment.assignment_id
         and a.submission is not None
     ]
-    own = [assignment.submission] if assignment.submission else []
+    mine = [assignment.submission] if assignment.submission else []
     agreed = [assignment.agreed_submission] if assignment.agreed_submission else []
     partner_agreed = [a.agreed_submission for a in others if a.agreed_submission]
-    return [*own, *[a.submission for a in others if a.submission], *agreed, *partner_agreed]
+    return [*mine, *[a.submission for a in others if a.submission], *agreed, *partner_agreed]
 
 
-def _actionable(a: AssignmentRecord) -> bool:
+def actionable(a: AssignmentRecord) -> bool:
     """The workflow waits on this assignment's current phase, so the radiologist can act on it."""
     expected = {
         AssignmentStatus.OFFERED: "offer",
         AssignmentStatus.ACCEPTED: "read",
         AssignmentStatus.CONSENSUS: "consensus",
         AssignmentStatus.COSIGN: "cosign",
+        AssignmentStatus.TRANSLATION: "translation",
     }.get(a.status)
     return expected is not None and a.token_phase == expected and a.task_token_ciphertext is not None
 
@@ -396,17 +453,17 @@ def accept(
     assignment_id: str, radiologist_id: str, *, stores: Stores, sfn: Any = None, kms: Any = None
 ) -> ActionResult:
     """Take the offer: the read starts, due by the case's SLA."""
-    assignment = _own(assignment_id, radiologist_id, stores)
+    assignment = own(assignment_id, radiologist_id, stores)
     sfn = sfn or clients.client("stepfunctions")
     if assignment.status == AssignmentStatus.ACCEPTED:
         if assignment.token_phase == "offer":  # noqa: S105 - accepted, but the workflow may not know yet
-            _resume_offer(sfn, _token(assignment, kms), assignment)
+            _resume_offer(sfn, token_of(assignment, kms), assignment)
         return ActionResult(assignment_id=assignment_id, status=assignment.status)
     if assignment.status != AssignmentStatus.OFFERED:
         raise AssignmentClosed("This offer is no longer open.")
-    if not _actionable(assignment):
+    if not actionable(assignment):
         raise AssignmentClosed("This offer is not ready yet; try again in a moment.")
-    token = _token(assignment, kms)
+    token = token_of(assignment, kms)
     case = stores.cases.get(assignment.case_id)
     read_seconds = _read_seconds(assignment, case)
     accepted = now()
@@ -440,27 +497,27 @@ def heartbeat(
     assignment_id: str, radiologist_id: str, *, stores: Stores, sfn: Any = None, kms: Any = None
 ) -> ActionResult:
     """The radiologist is still reading: keeps the read from counting as abandoned."""
-    assignment = _own(assignment_id, radiologist_id, stores)
+    assignment = own(assignment_id, radiologist_id, stores)
     if assignment.status != AssignmentStatus.ACCEPTED:
         raise AssignmentClosed("Only an accepted read has a heartbeat.")
-    if not _actionable(assignment):
+    if not actionable(assignment):
         raise AssignmentClosed("This read is not ready yet; try again in a moment.")
-    (sfn or clients.client("stepfunctions")).send_task_heartbeat(taskToken=_token(assignment, kms))
+    (sfn or clients.client("stepfunctions")).send_task_heartbeat(taskToken=token_of(assignment, kms))
     return ActionResult(assignment_id=assignment_id, status=assignment.status)
 
 
 def decline(
     assignment_id: str, radiologist_id: str, reason: str, *, stores: Stores, sfn: Any = None, kms: Any = None
 ) -> ActionResult:
-    """Give the case back, offered or accepted; it goes to the next radiologist."""
-    assignment = _own(assignment_id, radiologist_id, stores)
-    if assignment.status not in LIVE_ASSIGNMENT:
+    """Give the case back, offered, accepted or to translate; it goes to the next radiologist."""
+    assignment = own(assignment_id, radiologist_id, stores)
+    if assignment.status not in OPEN_ASSIGNMENT:
         raise AssignmentClosed("This assignment has already ended.")
-    if not _actionable(assignment):
+    if not actionable(assignment):
         raise AssignmentClosed("This assignment is not ready yet; try again in a moment.")
-    token = _token(assignment, kms)
+    token = token_of(assignment, kms)
     if not stores.assignments.move(
-        assignment_id, LIVE_ASSIGNMENT, AssignmentStatus.DECLINED, decline_reason=reason
+        assignment_id, OPEN_ASSIGNMENT, AssignmentStatus.DECLINED, decline_reason=reason
     ):
         raise AssignmentClosed("This assignment has already ended.")
     # The reason stays in the table: Step Functions failure causes are not a place for it.
@@ -490,24 +547,25 @@ def submit_report(
     Safe to repeat: an identical resubmission resumes the workflow again (in case the first
     SendTaskSuccess failed after the reading was stored); a different one is refused.
     """
-    assignment = _own(assignment_id, radiologist_id, stores)
+    assignment = own(assignment_id, radiologist_id, stores)
     sfn = sfn or clients.client("stepfunctions")
+    case = stores.cases.get(assignment.case_id)
+    submission = in_written_language(submission, case, stores.roster.get(radiologist_id))
     if assignment.status == AssignmentStatus.REPORTED:
         if assignment.submission != submission:
             raise AssignmentClosed("A different report was already submitted; ask ops to amend it.")
-        _resume(sfn, _token(assignment, kms), assignment)
+        resume(sfn, token_of(assignment, kms), assignment)
         return ActionResult(assignment_id=assignment_id, status=assignment.status)
     if assignment.status != AssignmentStatus.ACCEPTED:
         raise AssignmentClosed("Accept the assignment before submitting, or it is no longer yours.")
-    if not _actionable(assignment):
+    if not actionable(assignment):
         raise AssignmentClosed("This read is not ready yet; try again in a moment.")
-    case = stores.cases.get(assignment.case_id)
     missing = [q for q in case.questions if q not in {a.question for a in submission.answers}]
     if missing:
         raise InvalidRequest(f"Answer every question of the patient: {len(missing)} unanswered.")
     _check_comparisons(case, submission, stores)
-    scores = _readability(case, submission)
-    token = _token(assignment, kms)
+    scores = score_readability(case, submission)
+    token = token_of(assignment, kms)
     # The case moves first, so the workflow never reaches delivery with the case still in review.
     stores.cases.transition(
         case.case_id,
@@ -526,10 +584,34 @@ def submit_report(
         raise AssignmentClosed("This assignment ended before the report arrived.")
     if stores.assignments.release_once(assignment_id):
         stores.roster.adjust_load(radiologist_id, -1)
-    _resume(sfn, token, assignment)
+    resume(sfn, token, assignment)
     if submission.critical_finding:  # ops hear of it at once, before the report is out
         escalate(EscalateRequest(case_id=case.case_id, reason="critical_finding"), settings, stores=stores)
     return ActionResult(assignment_id=assignment_id, status=AssignmentStatus.REPORTED)
+
+
+def in_written_language(
+    submission: ReportSubmission, case: CaseRecord, radiologist: Radiologist | None
+) -> ReportSubmission:
+    """The reading with the language it is written in: the one given, or else the patient's.
+    Either must be one the radiologist's roster entry lists, so that a reading is never taken to
+    be in a language its radiologist does not write."""
+    languages = radiologist.languages if radiologist is not None else []
+    listed = ", ".join(language.value for language in languages) or "none"
+    language = submission.language
+    if language is None:
+        if case.language not in languages:
+            raise InvalidRequest(
+                f"The patient reads {case.language.value}, which your roster entry does not list "
+                f"({listed}): say which language you wrote in, as language."
+            )
+        language = case.language
+    elif language not in languages:
+        raise InvalidRequest(
+            f"Your roster entry does not list {language.value} ({listed}): write in one of those "
+            "languages, or ask ops to add it."
+        )
+    return submission.model_copy(update={"language": language})
 
 
 def _check_comparisons(case: CaseRecord, submission: ReportSubmission, stores: Stores) -> None:
@@ -569,12 +651,14 @@ def check_readability(request: ReadabilityRequest) -> ReadabilityCheck:
     )
 
 
-def _readability(case: CaseRecord, submission: ReportSubmission) -> list[ReadabilityResult]:
-    """Score the texts the patient reads in plain words; refuse hard ones unless confirmed."""
+def score_readability(case: CaseRecord, submission: ReportSubmission) -> list[ReadabilityResult]:
+    """Score the texts the patient reads in plain words, in the language they are written in;
+    refuse hard ones unless confirmed."""
+    language = submission.language or case.language
     texts = {"summary": submission.summary, "answers": " ".join(a.answer for a in submission.answers)}
     results, hard = [], []
     for section, text in texts.items():
-        scored = readability.score(text, case.language.value)
+        scored = readability.score(text, language.value)
         results.append(
             ReadabilityResult(
                 section=section,
@@ -609,21 +693,21 @@ def _finish_consensus_step(
     **fields: Any,
 ) -> ActionResult:
     """Close the consensus step the workflow waits on (`status`), record it, resume the workflow."""
-    token = _token(assignment, kms)
+    token = token_of(assignment, kms)
     if not stores.assignments.move(assignment.assignment_id, [status], AssignmentStatus.REPORTED, **fields):
         raise AssignmentClosed("This consensus step ended meanwhile.")
     stores.cases.update(
         assignment.case_id, TimelineEntry(at=now(), event=event, actor=assignment.radiologist_id)
     )
-    _resume(sfn or clients.client("stepfunctions"), token, assignment)
+    resume(sfn or clients.client("stepfunctions"), token, assignment)
     return ActionResult(assignment_id=assignment.assignment_id, status=AssignmentStatus.REPORTED)
 
 
 def _consensus_step(
     assignment_id: str, radiologist_id: str, status: AssignmentStatus, stores: Stores, refusal: str
 ) -> AssignmentRecord:
-    assignment = _own(assignment_id, radiologist_id, stores)
-    if assignment.status != status or not _actionable(assignment):
+    assignment = own(assignment_id, radiologist_id, stores)
+    if assignment.status != status or not actionable(assignment):
         raise AssignmentClosed(refusal)
     return assignment
 
@@ -646,7 +730,9 @@ def submit_agreed(
         stores,
         "There is no consensus reading to write on this assignment now.",
     )
-    scores = _readability(stores.cases.get(assignment.case_id), submission)
+    case = stores.cases.get(assignment.case_id)
+    submission = in_written_language(submission, case, stores.roster.get(radiologist_id))
+    scores = score_readability(case, submission)
     return _finish_consensus_step(
         assignment,
         AssignmentStatus.CONSENSUS,
@@ -688,7 +774,7 @@ def cosign(
     )
 
 
-def _resume(sfn: Any, token: str, assignment: AssignmentRecord) -> None:
+def resume(sfn: Any, token: str, assignment: AssignmentRecord) -> None:
     outcome = ReviewOutcome(assignment_id=assignment.assignment_id, radiologist_id=assignment.radiologist_id)
     # The workflow may have moved on already: it resumed with this reading, or it timed out.
     with suppress(*sfn_errors(sfn)):
@@ -745,16 +831,16 @@ def reassign(
     case_id: str, request: ReassignRequest, staff: str, *, stores: Stores, sfn: Any = None, kms: Any = None
 ) -> OpsCaseDetail:
     """Take the case from its current radiologist; the workflow offers it to the next one."""
-    live = [a for a in stores.assignments.for_case(case_id) if a.status in LIVE_ASSIGNMENT]
+    live = [a for a in stores.assignments.for_case(case_id) if a.status in OPEN_ASSIGNMENT]
     if not live:
         raise AssignmentClosed(
             "Nobody holds this case now: it is waiting for a radiologist or not in review."
         )
     assignment = stores.assignments.get(live[-1].assignment_id)  # consistent read of the one to end
-    token = _token(assignment, kms)
+    token = token_of(assignment, kms)
     if not stores.assignments.move(
         assignment.assignment_id,
-        LIVE_ASSIGNMENT,
+        OPEN_ASSIGNMENT,
         AssignmentStatus.DECLINED,
         decline_reason=f"reassigned by ops: {request.reason}",
     ):

@@ -52,6 +52,14 @@ class PriorComparison(_Frozen):
     note: LongText = ""
 
 
+class TranslationNote(_Frozen):
+    """The report is a translation: from which language, and who signed it off."""
+
+    source: Language
+    signed_off_by: Radiologist
+    machine: bool = Field(description="Drafted by machine translation, checked by the radiologist.")
+
+
 class SectionId(StrEnum):
     SUMMARY = "summary"
     QUESTIONS = "questions"
@@ -142,7 +150,7 @@ def build_document(
     issued_at: datetime,
     verification_code: str,
     *,
-    translated: bool | None = None,
+    translation: TranslationNote | None = None,
     priors: list[PriorComparison] | None = None,
     consensus_with: Radiologist | None = None,
     catalogue: Mapping[str, str] | None = None,
@@ -150,9 +158,9 @@ def build_document(
 ) -> ReportDocument:
     """Assemble the report in the case's language, in the order the patient reads it.
 
-    ``translated`` labels the report as a translation; when not given, a report in a language the
-    radiologist does not work in is taken to be one. The date is the calendar date of ``issued_at``
-    in its own time zone.
+    ``translation`` labels the report as a translation of a reading written in another language,
+    naming that language and the radiologist who signed the translation off. The date is the
+    calendar date of ``issued_at`` in its own time zone.
 
     ``priors`` are the comparisons with earlier studies: given, they get a section of their own,
     newest study first; an empty list on a longitudinal case says that none could be compared.
@@ -165,14 +173,16 @@ def build_document(
     glossary = Glossary.shipped() if glossary is None else glossary
     if consensus_with is not None and consensus_with.radiologist_id == radiologist.radiologist_id:
         raise ValueError("A consensus reading needs a second, different radiologist.")
-    if translated is None:
-        translated = language not in radiologist.languages
-
     notices = []
     if submission.critical_finding:
         notices.append(texts["urgent_notice"])
-    if translated:
-        notices.append(texts["translated_notice"])
+    if translation is not None:
+        notice = "translated_by_machine_notice" if translation.machine else "translated_by_radiologist_notice"
+        notices.append(
+            texts[notice].format(
+                language=texts[f"written_in.{translation.source}"], name=translation.signed_off_by.name
+            )
+        )
 
     issued_on = format_date(issued_at.date(), language, texts)
     written = _radiologists_text(submission, priors or [])
@@ -216,7 +226,7 @@ def build_document(
             blocks=[Paragraph(text=texts["disclaimer"])],
         ),
         _glossary_section(glossary, written, language, texts),
-        _about_section(case, radiologist, consensus_with, issued_on, verification_code, texts),
+        _about_section(case, radiologist, consensus_with, translation, issued_on, verification_code, texts),
     ]
     return ReportDocument(
         language=language,
@@ -336,6 +346,7 @@ def _about_section(
     case: CaseRecord,
     radiologist: Radiologist,
     consensus_with: Radiologist | None,
+    translation: TranslationNote | None,
     issued_on: str,
     verification_code: str,
     texts: Mapping[str, str],
@@ -351,6 +362,10 @@ def _about_section(
             name=consensus_with.name, institution=consensus_with.institution
         )
         facts.append(Fact(label=texts["second_radiologist_label"], value=second))
+    if translation is not None:
+        signer = translation.signed_off_by
+        value = texts["radiologist_at_institution"].format(name=signer.name, institution=signer.institution)
+        facts.append(Fact(label=texts["translation_label"], value=value))
     facts += [
         Fact(label=texts["issued_label"], value=issued_on),
         Fact(label=texts["verification_label"], value=verification_code),

@@ -12,6 +12,7 @@ from secondopinion.errors import ReportNotReady
 from secondopinion.models import (
     AssignmentStatus,
     CaseRecord,
+    Reading,
     ReportRequest,
     ReportResult,
     ReportSubmission,
@@ -19,7 +20,7 @@ from secondopinion.models import (
 )
 from secondopinion.store import AssignmentStore, CaseStore, FileStore, RosterStore
 
-from .document import PriorChange, PriorComparison, build_document
+from .document import PriorChange, PriorComparison, TranslationNote, build_document
 from .render import render_html, render_pdf
 from .settings import ReportSettings
 
@@ -50,6 +51,29 @@ def _priors(case: CaseRecord, submission: ReportSubmission, files: FileStore) ->
     return priors
 
 
+def _signed_off_translation(
+    case: CaseRecord, reading: Reading, assignment_id: str, assignments: AssignmentStore, roster: RosterStore
+) -> tuple[ReportSubmission, TranslationNote]:
+    """The reading in the patient's language as a radiologist signed it off, and who that was."""
+    signed = assignments.get(assignment_id)
+    translation = signed.translation
+    if (
+        signed.case_id != case.case_id
+        or signed.status != AssignmentStatus.SIGNED_OFF
+        or signed.submission is None
+        or translation is None
+        or (translation.reading_assignment_id, translation.agreed) != (reading.assignment_id, reading.agreed)
+    ):
+        raise ReportNotReady("The translation of the reading has not been signed off.")
+    signer = roster.get(signed.radiologist_id)
+    if signer is None:
+        raise ReportNotReady("The radiologist who signed off the translation is not on the roster.")
+    note = TranslationNote(
+        source=translation.source_language, signed_off_by=signer, machine=translation.draft is not None
+    )
+    return signed.submission, note
+
+
 def generate(
     request: ReportRequest,
     settings: ReportSettings,
@@ -67,6 +91,15 @@ def generate(
     submission = assignment.agreed_submission if reading.agreed else assignment.submission
     if assignment.status != AssignmentStatus.REPORTED or submission is None:
         raise ReportNotReady("The radiologist's reading has not been submitted.")
+    translation = None
+    if request.translation_assignment_id:
+        submission, translation = _signed_off_translation(
+            case, reading, request.translation_assignment_id, assignments, roster
+        )
+    elif (submission.language or case.language) != case.language:
+        raise ReportNotReady(
+            "The reading is not in the patient's language: its translation must be signed off first."
+        )
     radiologist = roster.get(assignment.radiologist_id)
     second = None
     if reading.second_assignment_id:
@@ -84,6 +117,7 @@ def generate(
         code,
         priors=_priors(case, submission, files) if case.longitudinal else None,
         consensus_with=second,
+        translation=translation,
     )
     pdf_key = f"cases/{case.case_id}/report.pdf"
     html_key = f"cases/{case.case_id}/report.html"

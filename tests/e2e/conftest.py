@@ -49,6 +49,7 @@ def open_case(
     files: tuple[str, ...] = ("CT_small.dcm",),
     consensus: bool = False,
     longitudinal: bool = False,
+    language: str = "en",
 ) -> tuple[str, str]:
     """A submitted case whose files are real DICOM objects from pydicom's test data."""
     created = api.call(
@@ -58,7 +59,7 @@ def open_case(
             "tier": tier,
             "consensus": consensus,
             "longitudinal": longitudinal,
-            "language": "en",
+            "language": language,
             "email": "patient@example.org",
             "symptoms": "pain",
             "questions": questions or ["Is it serious?"],

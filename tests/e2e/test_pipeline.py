@@ -65,6 +65,7 @@ def test_a_case_goes_from_request_to_a_downloaded_report(system: LocalSystem, ap
         "Assign",
         "WaitForAcceptance",
         "WaitForReport",
+        "AssignTranslation",
         "Report",
         "Deliver",
         "Delivered",

@@ -20,3 +20,14 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
 def prod(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     """The same app for a production environment: data outlives the stack."""
     return synthesize(operator_context(env_name="prod"), tmp_path_factory.mktemp("cdk-prod"))
+
+
+@pytest.fixture(scope="session")
+def translating(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The app with Amazon Translate enabled in Frankfurt, the transfer acknowledged."""
+    context = operator_context(
+        translator="amazon-translate",
+        translate_region="eu-central-1",
+        acknowledge_cross_border_translation=True,
+    )
+    return synthesize(context, tmp_path_factory.mktemp("cdk-translating"))

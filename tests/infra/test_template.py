@@ -45,6 +45,9 @@ STEP_TASKS = (
     "CompareReads",
     "WaitForAgreement",
     "WaitForCosign",
+    "AssignTranslation",
+    "WaitForTranslation",
+    "ReleaseTranslation",
 )
 """The workflow's Task states that do the pipeline's work; the others are escalations to ops."""
 

@@ -31,6 +31,7 @@ from functions.report.document import (
     PriorComparison,
     ReportDocument,
     SectionId,
+    TranslationNote,
     build_document,
 )
 from functions.report.glossary import Glossary
@@ -229,19 +230,56 @@ def test_a_radiologist_cannot_be_their_own_consensus_partner():
 # --- Translation --------------------------------------------------------------------------------
 
 
-def test_a_report_marked_as_translated_says_so_even_when_the_radiologist_knows_the_language():
-    # Given a reading that was machine-translated into German and signed off
-    # When the document is built with translated=True
-    doc = _build(_case(Language.DE), translated=True)
-
-    # Then the German translation notice is shown
-    assert TEXTS[Language.DE]["translated_notice"] in doc.notices
+def _translation(machine: bool, source: Language = Language.EN) -> TranslationNote:
+    signer = _radiologist("rad-2", "Dr. Luca Bernasconi", institution="Ospedale Demo")
+    return TranslationNote(source=source, signed_off_by=signer, machine=machine)
 
 
-def test_a_report_written_in_the_patients_language_is_not_marked_as_translated():
-    # Given / when a reading in a language the radiologist works in is built
-    # Then no translation notice is shown
-    assert _build(translated=False).notices == []
+def test_a_machine_translated_report_says_from_which_language_and_who_checked_it():
+    # Given a reading written in English, machine-translated into German and signed off
+    # When the document is built
+    doc = _build(_case(Language.DE), translation=_translation(machine=True))
+
+    # Then the German notice names the language it was written in and the radiologist who checked it
+    (notice,) = doc.notices
+    assert notice == TEXTS[Language.DE]["translated_by_machine_notice"].format(
+        language="auf Englisch", name="Dr. Luca Bernasconi"
+    )
+    assert "Computerprogramm" in notice
+
+
+def test_a_report_translated_by_a_radiologist_says_who_translated_it():
+    # Given a reading written in German that a radiologist translated into French
+    # When the document is built
+    doc = _build(_case(Language.FR), translation=_translation(machine=False, source=Language.DE))
+
+    # Then the French notice says it was written in German and translated by that radiologist
+    assert doc.notices == [
+        TEXTS[Language.FR]["translated_by_radiologist_notice"].format(
+            language="en allemand", name="Dr. Luca Bernasconi"
+        )
+    ]
+
+
+def test_the_radiologist_who_approved_the_translation_is_named_in_the_about_section():
+    # Given a translated report / When the document is built
+    about = _section(_build(_case(Language.IT), translation=_translation(machine=True)), SectionId.ABOUT)
+
+    # Then the about facts name the radiologist who approved the translation, with their institution
+    facts = {fact.label: fact.value for fact in about.blocks[0].facts}
+    assert facts[TEXTS[Language.IT]["translation_label"]] == "Dr. Luca Bernasconi, Ospedale Demo"
+
+
+def test_a_report_in_a_language_its_radiologist_does_not_list_is_not_guessed_to_be_a_translation():
+    # Given an Italian case read by a radiologist whose roster lists German only, and no translation
+    radiologist = _radiologist(languages=[Language.DE])
+
+    # When the document is built
+    doc = _build(_case(Language.IT), radiologist=radiologist)
+
+    # Then it carries no translation notice: only a signed-off translation makes one
+    assert doc.notices == []
+    assert TEXTS[Language.IT]["translation_label"] not in str(doc.model_dump())
 
 
 # --- Glossary -----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -28,6 +29,7 @@ from functions.report.document import (
     PriorComparison,
     ReportDocument,
     SectionId,
+    TranslationNote,
     build_document,
     format_date,
 )
@@ -84,8 +86,10 @@ def radiologist() -> Radiologist:
     )
 
 
-def _build(case: CaseRecord, submission: ReportSubmission, radiologist: Radiologist) -> ReportDocument:
-    return build_document(case, submission, radiologist, ISSUED_AT, CODE)
+def _build(
+    case: CaseRecord, submission: ReportSubmission, radiologist: Radiologist, **options: Any
+) -> ReportDocument:
+    return build_document(case, submission, radiologist, ISSUED_AT, CODE, **options)
 
 
 def _section(doc: ReportDocument, section_id: SectionId):
@@ -209,30 +213,18 @@ def test_about_shows_the_cases_subspecialty_in_the_patients_language(case, submi
     assert values[:2] == ["Dr. Anna Keller", TEXTS[Language.FR]["subspecialty.musculoskeletal"]]
 
 
-def test_a_report_in_a_language_the_radiologist_does_not_work_in_is_labelled_translated(
-    case, submission, radiologist
-):
-    # Given an Italian case read by a radiologist who works in German only
-    case = case.model_copy(update={"language": Language.IT})
-    radiologist = radiologist.model_copy(update={"languages": [Language.DE]})
-
-    # When the document is built
-    doc = _build(case, submission, radiologist)
-
-    # Then it carries the Italian translation notice
-    assert doc.notices == [TEXTS[Language.IT]["translated_notice"]]
-
-
 def test_a_critical_finding_puts_the_urgent_notice_first(case, submission, radiologist):
     # Given a critical finding in a report that is also a translation
     submission = submission.model_copy(update={"critical_finding": True})
-    radiologist = radiologist.model_copy(update={"languages": [Language.DE]})
+    translation = TranslationNote(source=Language.DE, signed_off_by=radiologist, machine=False)
 
     # When the document is built
-    doc = _build(case, submission, radiologist)
+    doc = _build(case, submission, radiologist, translation=translation)
 
     # Then the urgent notice comes before the translation notice
-    assert doc.notices == [TEXTS[Language.EN]["urgent_notice"], TEXTS[Language.EN]["translated_notice"]]
+    assert doc.notices[0] == TEXTS[Language.EN]["urgent_notice"]
+    assert doc.notices[1].startswith("The radiologist wrote this report in German.")
+    assert len(doc.notices) == 2
 
 
 @pytest.mark.parametrize(

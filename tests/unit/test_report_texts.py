@@ -22,7 +22,7 @@ from secondopinion.models import (
     Tier,
 )
 
-from functions.report.document import PriorChange, PriorComparison, build_document
+from functions.report.document import PriorChange, PriorComparison, TranslationNote, build_document
 from functions.report.glossary import Glossary, GlossaryEntry
 from functions.report.render import render_html, render_pdf
 from functions.report.texts import TEXTS, Catalogue, Message, PoSyntaxError, catalogue_path, parse_po
@@ -168,7 +168,7 @@ _MARKER = re.compile(r"§[^§\s]+§")
 CODE = "K7Q2-9XMD"
 # What the test itself puts in: one word each, so that it survives line wrapping in the PDF.
 _INPUTS = {"S1", "F1", "MRI", "IRM", "RM", "I1", "Q1?", "Q2?", "A1", "R1", "C1", "D1", "N1"}
-_INPUTS |= {"Name1", "Inst1", "Name2", "Inst2", CODE, "\u2022"}
+_INPUTS |= {"Name1", "Inst1", "Name2", "Inst2", "Name3", "Inst3", CODE, "\u2022"}
 
 
 def _marker_catalogue() -> Catalogue:
@@ -233,6 +233,7 @@ def _marker_document(language: Language):
     prior = PriorComparison(
         study_date=date(2025, 3, 1), description="D1", change=PriorChange.STABLE, note="N1"
     )
+    signer = first.model_copy(update={"radiologist_id": "r3", "name": "Name3", "institution": "Inst3"})
     return build_document(
         case,
         submission,
@@ -241,6 +242,7 @@ def _marker_document(language: Language):
         CODE,
         priors=[prior],
         consensus_with=second,
+        translation=TranslationNote(source=Language.FR, signed_off_by=signer, machine=True),
         catalogue=_marker_catalogue(),
         glossary=_marker_glossary(),
     )
@@ -316,7 +318,12 @@ def test_every_catalogue_text_is_used_or_an_alternative_of_one_that_is():
     shown = _markers(" ".join(parser.parts)) | {"page_label", "footer_verification"}
 
     # When / then the others are only the alternatives the reading did not need (another RADPEER
-    # code, change, subspecialty or month, or the notes for no priors and no recommendations)
+    # code, change, subspecialty, month or source language, the notes for no priors and no
+    # recommendations, and the notice for a translation a radiologist wrote)
     unseen = set(TEXTS[Language.EN]) - shown
-    alternatives = ("radpeer.", "change.", "subspecialty.", "month.")
-    assert {key for key in unseen if not key.startswith(alternatives)} == {"no_priors", "no_recommendations"}
+    alternatives = ("radpeer.", "change.", "subspecialty.", "month.", "written_in.")
+    assert {key for key in unseen if not key.startswith(alternatives)} == {
+        "no_priors",
+        "no_recommendations",
+        "translated_by_radiologist_notice",
+    }

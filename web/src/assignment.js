@@ -30,7 +30,8 @@ function showRequest() {
       : [el("li", {}, "The patient uploaded no report.")]),
   );
   $("#offer-actions").hidden = view.status !== "offered";
-  $("#report-section").hidden = view.status !== "accepted";
+  $("#report-section").hidden = view.status !== "accepted" || Boolean(view.translation);
+  $("#translation-section").hidden = view.status !== "accepted" || !view.translation;
 }
 
 function seriesOf() {
@@ -78,6 +79,16 @@ function position() {
 }
 
 function reportForm() {
+  if (view.translation) return translationForm();
+  $("#written-in").value = view.language;
+  const hint = () => {
+    $("#written-in-hint").textContent =
+      $("#written-in").value === view.language
+        ? "The patient reads this language: the report goes out as you write it."
+        : `The patient reads ${view.language}: a radiologist who reads both languages translates and signs off the report first.`;
+  };
+  $("#written-in").onchange = hint;
+  hint();
   $("#answers").replaceChildren(
     ...view.questions.map((q, i) =>
       el("div", {}, el("label", { for: `answer-${i}` }, `Answer to: ${q}`), el("textarea", { id: `answer-${i}`, rows: "2", required: true, class: "answer" })),
@@ -121,7 +132,8 @@ async function score(text, target) {
     return;
   }
   try {
-    const result = await api("POST", "/readability", { language: view.language, text });
+    const language = view.translation ? view.translation.target_language : $("#written-in").value;
+    const result = await api("POST", "/readability", { language, text });
     const wanted = `${result.higher_is_better ? "at least" : "at most"} ${result.target}`;
     target.dataset.passes = String(result.passes);
     target.textContent = `Readability (${result.formula.replace(/_/g, " ")}): ${result.value} — ${wanted} wanted. ${
@@ -132,6 +144,64 @@ async function score(text, target) {
   }
 }
 
+// A translation task: the reading as written, beside a field for each text the patient reads
+// (prefilled with the machine's draft when there is one). The grades stay the radiologist's.
+function translationForm() {
+  const task = view.translation;
+  const draft = task.draft ?? {};
+  $("#translation-explain").textContent =
+    `Written in ${task.source_language}; the patient reads ${task.target_language}. ` +
+    (task.draft ? "Check and correct the machine's draft, then sign it off." : "Write the translation, then sign it off.");
+  const field = (id, label, original, value, rows = 3) =>
+    el(
+      "div",
+      { class: "translate" },
+      el("label", { for: id }, label),
+      el("p", { class: "hint prose" }, `Original: ${original}`),
+      el("textarea", { id, rows: String(rows), required: true, class: "translated" }, value ?? ""),
+    );
+  const original = task.original;
+  $("#translation-fields").replaceChildren(
+    field("t-findings", "Findings", original.findings, draft.findings, 5),
+    field("t-impression", "Impression", original.impression, draft.impression),
+    field("t-summary", "Summary in plain words", original.summary, draft.summary),
+    ...original.answers.map((a, i) => field(`t-answer-${i}`, `Answer to: ${a.question}`, a.answer, draft.answers?.[i]?.answer)),
+    field("t-radpeer", "Where and why the reading agrees or differs", original.radpeer_reasoning, draft.radpeer_reasoning),
+    ...original.recommendations.map((r, i) => field(`t-rec-${i}`, `Recommendation ${i + 1}`, r, draft.recommendations?.[i])),
+    ...original.comparisons.map((c, i) =>
+      field(`t-note-${i}`, `Comparison note ${i + 1}`, c.note || "(none)", draft.comparison_notes?.[i]?.note),
+    ),
+  );
+  let timer;
+  $("#translation-fields").addEventListener("input", () => {
+    clearTimeout(timer);
+    const text = [$("#t-summary").value, ...original.answers.map((_, i) => $(`#t-answer-${i}`).value)].join(" ");
+    timer = setTimeout(() => score(text, $("#translation-score")), 400);
+  });
+  $("#translation").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const signoff = {
+      findings: $("#t-findings").value,
+      impression: $("#t-impression").value,
+      summary: $("#t-summary").value,
+      answers: original.answers.map((a, i) => ({ question: a.question, answer: $(`#t-answer-${i}`).value })),
+      radpeer_reasoning: $("#t-radpeer").value,
+      recommendations: original.recommendations.map((_, i) => $(`#t-rec-${i}`).value),
+      comparison_notes: original.comparisons.map((c, i) => ({ study_instance_uid: c.study_instance_uid, note: $(`#t-note-${i}`).value })),
+      confirm_readability: $("#translation-confirm").checked,
+    };
+    try {
+      await api("POST", `/assignments/${assignmentId}/translation`, signoff);
+      clearInterval(heartbeats);
+      $("#translation-section").hidden = true;
+      say($("#notice"), "Translation signed off: the report goes to the patient.");
+    } catch (error) {
+      if (error.code === "hard_to_read") $("#translation-confirm-box").hidden = false;
+      say($("#notice"), error.message, "error");
+    }
+  });
+}
+
 function lines(selector) {
   return $(selector).value.split("\n").map((l) => l.trim()).filter(Boolean);
 }
@@ -139,6 +209,7 @@ function lines(selector) {
 async function submit(event) {
   event.preventDefault();
   const submission = {
+    language: $("#written-in").value,
     findings: $("#findings").value,
     impression: $("#impression").value,
     summary: $("#summary").value,

@@ -77,11 +77,27 @@ class AssignmentStatus(StrEnum):
     """Consensus reads that differ: the primary reader writes the agreed reading, seeing both."""
     COSIGN = "cosign"
     """The second reader co-signs the agreed reading."""
+    TRANSLATION = "translation"
+    """A reading written in another language than the patient's: a radiologist who reads both
+    writes the translation, or checks and corrects the machine's, and signs it off."""
+    SIGNED_OFF = "signed_off"
+    """The translation is signed off; the report is made from it."""
     DECLINED = "declined"
     TIMED_OUT = "timed_out"
 
 
 LIVE_ASSIGNMENT = frozenset({AssignmentStatus.OFFERED, AssignmentStatus.ACCEPTED})
+
+
+class AssignmentTask(StrEnum):
+    """What a radiologist is asked to do on a case."""
+
+    READ = "read"
+    TRANSLATION = "translation"
+
+
+TokenPhase = Literal["offer", "read", "consensus", "cosign", "translation"]
+"""Which wait of the workflow an assignment's task token belongs to."""
 
 
 class Subspecialty(StrEnum):
@@ -106,6 +122,8 @@ class Radpeer(StrEnum):
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10000)]
+FindingsText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
+SummaryText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 
 
 # --- Patient API -------------------------------------------------------------------------------
@@ -374,16 +392,20 @@ class AssignmentRecord(Contract):
     task_token_ciphertext: str | None = None
     decline_reason: str | None = None
     reader: int = 1
-    token_phase: Literal["offer", "read", "consensus", "cosign"] | None = None
+    task: AssignmentTask = AssignmentTask.READ
+    token_phase: TokenPhase | None = None
     accepted_at: datetime | None = None
     read_limit_seconds: int = Field(default=86400, description="The longest read, from the workflow input.")
     report_margin_seconds: int = 0
-    submission: ReportSubmission | None = None
+    submission: ReportSubmission | None = Field(
+        default=None, description="The reading; for a translation, the reading in the patient's language."
+    )
     reported_at: datetime | None = None
     readability: list[ReadabilityResult] = Field(default_factory=list)
     agreed_submission: ReportSubmission | None = None
     cosigned_at: datetime | None = None
     cosign_comment: str | None = None
+    translation: Translation | None = None
     released: bool = False
     """The radiologist's slot was given back (on report, or by the workflow after a miss)."""
 
@@ -426,11 +448,9 @@ class ReadabilityResult(Contract):
 class ReportSubmission(Contract):
     """The radiologist's structured reading."""
 
-    findings: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
+    findings: FindingsText
     impression: ShortText
-    summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)] = Field(
-        description="The plain-language summary for the patient."
-    )
+    summary: SummaryText = Field(description="The plain-language summary for the patient.")
     answers: list[QuestionAnswer] = Field(default_factory=list)
     radpeer: Radpeer
     radpeer_reasoning: ShortText
@@ -441,6 +461,78 @@ class ReportSubmission(Contract):
     )
     confirm_readability: bool = Field(
         default=False, description="Submit although the plain-language texts score above the target."
+    )
+    language: Language | None = Field(
+        default=None,
+        description="The language the texts are written in; omitted, the patient's. A reading in "
+        "another language is translated and signed off by a radiologist before the report goes out.",
+    )
+
+
+class ComparisonNote(Contract):
+    """The note on one earlier study, in the patient's language."""
+
+    study_instance_uid: str
+    note: LongText = ""
+
+
+class TranslatedTexts(Contract):
+    """Everything of a reading the patient reads, in the patient's language; the grades (RADPEER,
+    critical finding, changes since earlier studies) stay as the radiologist gave them."""
+
+    findings: FindingsText
+    impression: ShortText
+    summary: SummaryText
+    answers: list[QuestionAnswer] = Field(
+        default_factory=list, description="Each of the patient's questions (as they asked it) answered."
+    )
+    radpeer_reasoning: ShortText
+    recommendations: list[ShortText] = Field(
+        default_factory=list, description="One per recommendation of the reading, in its order."
+    )
+    comparison_notes: list[ComparisonNote] = Field(
+        default_factory=list, description="One per earlier study the reading compares with."
+    )
+
+
+class TranslationSignoff(TranslatedTexts):
+    """A radiologist who reads both languages signs the translation off, as written here."""
+
+    confirm_readability: bool = Field(
+        default=False, description="Sign off although the plain-language texts score above the target."
+    )
+
+
+TranslatorName = Literal["none", "amazon-translate"]
+"""Who drafts a translation: nobody (a radiologist writes it) or Amazon Translate."""
+
+
+class Translation(Contract):
+    """A translation of one reading, kept with the assignment of the radiologist who signs it off."""
+
+    source_language: Language
+    target_language: Language
+    reading_assignment_id: str
+    agreed: bool = Field(default=False, description="The reading is the agreed one of a consensus.")
+    translator: TranslatorName
+    draft: TranslatedTexts | None = Field(
+        default=None, description="The machine's translation to check; none: the radiologist writes it."
+    )
+    signed_off_at: datetime | None = None
+    corrected: bool | None = Field(
+        default=None, description="The signed-off text differs from the machine's draft."
+    )
+
+
+class TranslationTask(Contract):
+    """What the radiologist who signs a translation off sees."""
+
+    source_language: Language
+    target_language: Language
+    translator: TranslatorName
+    original: ReportSubmission = Field(description="The reading as its radiologist wrote it.")
+    draft: TranslatedTexts | None = Field(
+        default=None, description="The machine's translation, to correct and sign off; none: write it."
     )
 
 
@@ -505,6 +597,9 @@ class AssignmentView(Contract):
         default_factory=list,
         description="Both consensus readings (own first), shown only once both readers have submitted.",
     )
+    translation: TranslationTask | None = Field(
+        default=None, description="On a translation assignment: the reading to translate, and any draft."
+    )
 
 
 class ReadabilityRequest(Contract):
@@ -541,6 +636,7 @@ class OpsCase(Contract):
 class OpsAssignment(Contract):
     assignment_id: str
     radiologist_id: str
+    task: AssignmentTask = AssignmentTask.READ
     attempt: int
     status: AssignmentStatus
     subspecialty: Subspecialty
@@ -600,11 +696,12 @@ class AssignResult(Contract):
 
 
 class OfferRequest(Contract):
-    """The workflow waits on a task token: for the offer to be accepted, or for the report."""
+    """The workflow waits on a task token: for the offer to be accepted, for the report, for a
+    consensus step, or for a translation to be signed off."""
 
     assignment_id: str
     task_token: str
-    phase: Literal["offer", "read", "consensus", "cosign"] = "offer"
+    phase: TokenPhase = "offer"
 
 
 class AcceptOutcome(Contract):
@@ -650,6 +747,26 @@ class Reading(Contract):
 class ReportRequest(Contract):
     case_id: str
     reading: Reading
+    translation_assignment_id: str | None = Field(
+        default=None, description="The signed-off translation of the reading, when it needed one."
+    )
+
+
+class TranslationRequest(Contract):
+    """The workflow asks for the reading in the patient's language: nothing to do when it is
+    written in it, otherwise a radiologist who reads both languages is asked to sign one off."""
+
+    case_id: str
+    reading: Reading
+    attempt: int = Field(default=0, ge=0)
+    timeouts: WorkflowTimeouts
+
+
+class TranslationResult(Contract):
+    needed: bool
+    attempt: int
+    assignment_id: str | None = None
+    radiologist_id: str | None = None
 
 
 class CompareRequest(Contract):
