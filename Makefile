@@ -48,6 +48,7 @@ build/web/index.html: $(WEB_SOURCES) node_modules/.installed
 	node web/build.mjs
 
 synth: layer web
+	rm -rf cdk.out  # each synth adds assets under new hashes; old ones would pile up
 	CDK_OUTDIR=cdk.out $(PY) -m infra.app
 	$(VENV)/bin/cfn-lint cdk.out/*.template.json --ignore-checks W3005
 

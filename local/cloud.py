@@ -178,9 +178,17 @@ def deploy(assembly: Assembly, session: boto3.session.Session) -> dict[str, str]
 
 
 def copy_assembly(source: Path) -> Path:
-    """A private copy of cdk.out, so a synth running meanwhile cannot change what is deployed."""
+    """A private copy of cdk.out, so a synth running meanwhile cannot change what is deployed:
+    the manifests and templates, and only the assets they name (cdk.out keeps stale ones)."""
     target = Path(tempfile.mkdtemp(prefix="secondopinion-assembly-"))
-    shutil.copytree(source, target, dirs_exist_ok=True)
+    shutil.copytree(source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("asset.*"))
+    for manifest in source.glob("*.assets.json"):
+        for asset in json.loads(manifest.read_text()).get("files", {}).values():
+            path = source / asset["source"]["path"]
+            if path.is_dir():
+                shutil.copytree(path, target / path.name)
+            else:
+                shutil.copy2(path, target / path.name)
     return target
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import warnings
 from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
@@ -45,7 +46,8 @@ class LocalSystem:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         moto_config.default_user_config["stepfunctions"] = {"execute_state_machine": True}
         moto_config.default_user_config["lambda"] = {"use_docker": False}
-        assembly = cloud.Assembly.find(cloud.copy_assembly(self.assembly_dir))
+        self._assembly_copy = cloud.copy_assembly(self.assembly_dir)
+        assembly = cloud.Assembly.find(self._assembly_copy)
         self.region = assembly.region
         self.aws_port = cloud.free_port()
         self._saved_environment = dict(os.environ)
@@ -128,6 +130,7 @@ class LocalSystem:
         os.environ.clear()
         os.environ.update(self._saved_environment)
         adapter.forget_cached_state()
+        shutil.rmtree(self._assembly_copy, ignore_errors=True)
 
     @property
     def api_url(self) -> str:

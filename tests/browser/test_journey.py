@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from PIL import Image
 from pydicom.data import get_testdata_file
+from pypdf import PdfReader
 
 from local.system import LocalSystem
 
@@ -39,6 +40,18 @@ def rows(page: Any) -> dict[str, tuple[str, str]]:
         "rs => rs.map(r => [r.cells[0].innerText, r.dataset.verdict || '', r.cells[2].innerText])",
     )
     return {name.split("/")[-1]: (verdict, text) for name, verdict, text in found}
+
+
+def assignees(ops: Any, case_id: str) -> list[tuple[str, str, str]]:
+    """(radiologist, status, why) of each of the case's assignments, as the ops page shows them."""
+    ops.click(f"tr[data-case='{case_id}'] button")
+    ops.wait_for_selector("#detail:not([hidden])")
+    return [
+        (cells[1], cells[2], cells[5])
+        for cells in ops.eval_on_selector_all(
+            "#assignments tbody tr", "rs => rs.map(r => [...r.cells].map(c => c.innerText))"
+        )
+    ]
 
 
 def sign_in(page: Any, username: str, password: str) -> None:
@@ -116,17 +129,9 @@ def test_the_whole_journey_through_the_pages(
     ops.goto(f"{system.portal_url}/staff/ops.html")
     sign_in(ops, "ops", system.staff_password)
     ops.wait_for_selector(f"tr[data-case='{case_id}']")
-    ops.click(f"tr[data-case='{case_id}'] button")
-    radiologist = until(
-        lambda: (
-            ops.click(f"tr[data-case='{case_id}'] button")
-            or ops.inner_text("#assignments tbody").split("\t")[1:2]
-        ),
-        "the assignment in the ops view",
-    )[0]
+    (radiologist, _, _), *_ = until(lambda: assignees(ops, case_id), "the assignment in the ops view")
     problems["ops"] = accessibility_problems(ops)
     keep(ops, screenshots, "05-ops")
-    staff.close()
 
     # Given that radiologist signed in to the workstation
     workstation = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -145,19 +150,52 @@ def test_the_whole_journey_through_the_pages(
     reader.click("#accept")
     reader.wait_for_selector("#report-section:not([hidden])")
 
-    # And they write the report, seeing its readability as they type
-    reader.fill("#findings", "Keine akute Veränderung.")
-    reader.fill("#impression", "Unauffällige Untersuchung.")
-    reader.fill("#summary", "Ihr Bild sieht gut aus. Es gibt nichts Schlimmes.")
+    # And they write the report in English, seeing its readability as they type
+    reader.select_option("#written-in", "en")
+    reader.fill("#findings", "No acute change.")
+    reader.fill("#impression", "Normal study.")
+    reader.fill("#summary", "Your scan looks fine. There is nothing bad.")
     until(lambda: "Readability" in reader.inner_text("#summary-score"), "the readability score")
-    reader.fill("#answer-0", "Nein. Es ist nicht gefährlich.")
-    reader.fill("#answer-1", "Nein. Sie brauchen keine Operation.")
-    reader.fill("#radpeer-reasoning", "Gleiche Beurteilung wie im ersten Bericht.")
+    reader.fill("#answer-0", "No. It is not dangerous.")
+    reader.fill("#answer-1", "No. You do not need an operation.")
+    reader.fill("#radpeer-reasoning", "Same reading as the first report.")
     problems["assignment"] = accessibility_problems(reader)
     keep(reader, screenshots, "07-assignment")
     reader.click("#report button[type=submit]")
     until(lambda: "submitted" in reader.inner_text("#notice"), "the report to be taken")
     workstation.close()
+
+    # Then a radiologist who reads English and German is asked to translate it
+    translator = until(
+        lambda: [r for r, _, why in assignees(ops, case_id) if "transl" in why.lower()],
+        "the translation task",
+    )[0]
+    staff.close()
+    desk = browser.new_context(viewport={"width": 1400, "height": 1000})
+    signer = watch(desk, errors)
+    signer.goto(f"{system.portal_url}/staff/")
+    sign_in(signer, translator, system.staff_password)
+    signer.wait_for_selector("#worklist tbody tr")
+    signer.click("#worklist tbody tr a")
+    signer.wait_for_selector("#work:not([hidden])")
+    signer.wait_for_selector("#translation-section:not([hidden])")
+
+    # When they write the German text and sign it off
+    assert "Your scan looks fine." in signer.inner_text("#translation-fields")
+    for field, text in {
+        "#t-findings": "Keine akute Veränderung.",
+        "#t-impression": "Unauffällige Untersuchung.",
+        "#t-summary": "Ihr Bild sieht gut aus. Es gibt nichts Schlimmes.",
+        "#t-answer-0": "Nein. Es ist nicht gefährlich.",
+        "#t-answer-1": "Nein. Sie brauchen keine Operation.",
+        "#t-radpeer": "Gleiche Beurteilung wie im ersten Bericht.",
+    }.items():
+        signer.fill(field, text)
+    problems["translation"] = accessibility_problems(signer)
+    keep(signer, screenshots, "08-translation")
+    signer.click("#translation button[type=submit]")
+    until(lambda: "signed off" in signer.inner_text("#notice"), "the sign-off to be taken")
+    desk.close()
 
     # Then the patient's status page says the report is ready, and its page hands out the PDF
     until(lambda: page.reload() or page.inner_text("#state") == GERMAN["status.delivered"], "delivery", 90)
@@ -167,8 +205,10 @@ def test_the_whole_journey_through_the_pages(
     page.wait_for_selector("#download:not([hidden])")
     pdf = patient.request.get(page.get_attribute("#download-link", "href"))
     assert pdf.ok and pdf.body().startswith(b"%PDF")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages)
+    assert "Es gibt nichts Schlimmes." in " ".join(text.split())
     problems["report"] = accessibility_problems(page)
-    keep(page, screenshots, "08-report")
+    keep(page, screenshots, "09-report")
     patient.close()
 
     assert {page: found for page, found in problems.items() if found} == {}

@@ -30,8 +30,8 @@ function showRequest() {
       : [el("li", {}, "The patient uploaded no report.")]),
   );
   $("#offer-actions").hidden = view.status !== "offered";
-  $("#report-section").hidden = view.status !== "accepted" || Boolean(view.translation);
-  $("#translation-section").hidden = view.status !== "accepted" || !view.translation;
+  $("#report-section").hidden = view.status !== "accepted";
+  $("#translation-section").hidden = view.status !== "translation";
 }
 
 function seriesOf() {
@@ -79,7 +79,6 @@ function position() {
 }
 
 function reportForm() {
-  if (view.translation) return translationForm();
   $("#written-in").value = view.language;
   const hint = () => {
     $("#written-in-hint").textContent =
@@ -262,6 +261,7 @@ try {
   $("#accept").addEventListener("click", () => act("accept"));
   $("#decline").addEventListener("click", () => act("decline", { reason: $("#decline-reason").value || "Not available" }));
   if (view.status === "accepted") reportForm();
+  if (view.status === "translation") translationForm();
   await showImages();
 } catch (error) {
   say($("#notice"), error.message, "error");
