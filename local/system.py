@@ -34,6 +34,9 @@ class LocalSystem:
     state_dir: Path = tokens.STATE_DIR
     allowed_origins: list[str] = field(default_factory=lambda: ["*"])
     portal_port: int = 0
+    environment: dict[str, str] = field(default_factory=dict)
+    """Settings to override in every function (e.g. a lower multipart threshold), as time_scale
+    compresses durations: for tests and demos, never part of a deployment."""
     site: Path = portal.SITE
 
     def start(self) -> LocalSystem:
@@ -68,6 +71,7 @@ class LocalSystem:
                 **cloud.function_environment(self.session, list(self.functions.values())),
             }
         )
+        os.environ.update(self.environment)
         cloud.apply_what_moto_skips(self.session, template, self.resources)
         self._seed_roster()
         from infra.openapi import document

@@ -15,6 +15,7 @@ import pytest
 from local.system import LocalSystem
 
 TIME_SCALE = 60.0
+MULTIPART_BYTES = 5 * 1024**2
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -38,6 +39,8 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSystem]:
         portal_port=0,
         time_scale=TIME_SCALE,
         state_dir=tmp_path_factory.mktemp("local-state"),
+        # S3's smallest part: files above 5 MiB go up in parts, so a test file of 11 MiB takes three
+        environment={"MULTIPART_THRESHOLD_BYTES": str(MULTIPART_BYTES), "MIN_PART_BYTES": str(MULTIPART_BYTES)},
     ).start()
     yield running
     running.stop()

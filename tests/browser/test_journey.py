@@ -70,7 +70,7 @@ def test_the_whole_journey_through_the_pages(
 
     # Given a patient on the request form, in German
     page.goto(f"{system.portal_url}/?lang=de")
-    page.wait_for_selector("html[lang=de]")
+    page.wait_for_selector("body[data-ready]")
     assert page.inner_text("h1") == GERMAN["request.title"]
     problems["request"] = accessibility_problems(page)
     keep(page, screenshots, "01-request")
@@ -88,7 +88,7 @@ def test_the_whole_journey_through_the_pages(
     page.select_option("#language", "de")
     page.click("#request button[type=submit]")
     page.wait_for_url("**/case.html#*")
-    page.wait_for_selector("html[lang=de]")
+    page.wait_for_selector("body[data-ready]")
     case_id = page.url.split("#")[1]
     assert len(page.inner_text("#token-value")) > 40
 
@@ -201,6 +201,7 @@ def test_the_whole_journey_through_the_pages(
     until(lambda: page.reload() or page.inner_text("#state") == GERMAN["status.delivered"], "delivery", 90)
     page.click("#report-link a")
     page.wait_for_url("**/report.html#*")
+    page.wait_for_selector("body[data-ready]")
     page.click("#with-token button[type=submit]")
     page.wait_for_selector("#download:not([hidden])")
     pdf = patient.request.get(page.get_attribute("#download-link", "href"))

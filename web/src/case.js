@@ -183,6 +183,7 @@ async function open() {
   uppy.on("upload-error", render);
   uppy.on("progress", (value) => ($("#overall").value = value));
   $("#submit").addEventListener("click", submit);
+  document.body.dataset.ready = "true";
   await poll();
 }
 

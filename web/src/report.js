@@ -41,6 +41,27 @@ async function download(body, token) {
 
 const format = () => document.querySelector("input[name=format]:checked").value;
 
+// Handlers first: a click during the first requests must not submit the form natively.
+$("#with-token").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const token = $("#token").value.trim();
+  await showStatus(token);
+  await download({ format: format() }, token);
+});
+$("#send-code").addEventListener("click", async () => {
+  try {
+    await call("POST", `/cases/${caseId}/report/code`);
+    say($("#notice"), t("report.code_sent"), "info");
+    $("#code").focus();
+  } catch (error) {
+    explain(error);
+  }
+});
+$("#with-code").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  await download({ code: $("#code").value.trim(), format: format() });
+});
+
 await start();
 if (!caseId) {
   say($("#notice"), t("case.unknown"), "error");
@@ -50,23 +71,5 @@ if (!caseId) {
     $("#token").value = kept;
     await showStatus(kept);
   }
-  $("#with-token").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const token = $("#token").value.trim();
-    await showStatus(token);
-    await download({ format: format() }, token);
-  });
-  $("#send-code").addEventListener("click", async () => {
-    try {
-      await call("POST", `/cases/${caseId}/report/code`);
-      say($("#notice"), t("report.code_sent"), "info");
-      $("#code").focus();
-    } catch (error) {
-      explain(error);
-    }
-  });
-  $("#with-code").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    await download({ code: $("#code").value.trim(), format: format() });
-  });
 }
+document.body.dataset.ready = "true";

@@ -83,6 +83,7 @@ async function submit(event) {
   }
 }
 
+$("#request").addEventListener("submit", submit);
 await start();
 $("#language").value = document.documentElement.lang;
-$("#request").addEventListener("submit", submit);
+document.body.dataset.ready = "true";
