@@ -21,7 +21,7 @@ import tempfile
 import time
 import warnings
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -260,9 +260,9 @@ def _speed(groups: dict[str, list[Path]], repeat: int) -> None:
 
 COLD_START = """
 import sys, time
-started = time.perf_counter()
+stamps = [(time.perf_counter(), time.process_time())]
 import functions.validate.handler as validate
-imported = time.perf_counter()
+stamps.append((time.perf_counter(), time.process_time()))
 import json, types
 before = set(sys.modules)
 first_event, warm_event = json.loads(sys.stdin.read())
@@ -271,14 +271,14 @@ context = types.SimpleNamespace(
     invoked_function_arn="arn:aws:lambda:eu-central-2:123456789012:function:validate",
     get_remaining_time_in_millis=lambda: 120_000,
 )
-begun = time.perf_counter()
+stamps.append((time.perf_counter(), time.process_time()))
 first = validate.handler(first_event, context)
-answered = time.perf_counter()
+stamps.append((time.perf_counter(), time.process_time()))
 warm = validate.handler(warm_event, context)
-done = time.perf_counter()
+stamps.append((time.perf_counter(), time.process_time()))
+spans = [[1000 * (b - a) for a, b in zip(*pair)] for pair in zip(stamps, stamps[1:])]
 print(json.dumps({
-    "import": 1000 * (imported - started), "first": 1000 * (answered - begun),
-    "warm": 1000 * (done - answered), "results": [first, warm],
+    "import": spans[0], "first": spans[2], "warm": spans[3], "results": [first, warm],
     "first_loaded": sorted(set(sys.modules) - before),
 }))
 """
@@ -296,50 +296,80 @@ LAMBDA_ENVIRONMENT = {
 
 
 @dataclass(frozen=True)
-class ColdStart:
-    """Milliseconds of one fresh interpreter: import, first event, second (warm) event."""
+class Span:
+    """Milliseconds of one stretch of a run: wall clock, and the CPU time of the process."""
 
-    import_ms: float
-    first_ms: float
-    warm_ms: float
+    wall: float
+    cpu: float
+
+    def __add__(self, other: Span) -> Span:
+        return Span(self.wall + other.wall, self.cpu + other.cpu)
+
+    def __sub__(self, other: Span) -> Span:
+        return Span(self.wall - other.wall, self.cpu - other.cpu)
+
+
+@dataclass(frozen=True)
+class ColdStart:
+    """One fresh interpreter: the import, the first event, a second (warm) event."""
+
+    imported: Span
+    first: Span
+    warm: Span
     first_loaded: tuple[str, ...]
 
     @property
-    def cold_ms(self) -> float:
+    def cold(self) -> Span:
         """What a cold Lambda pays before it answers its first event, beyond a warm event's work."""
-        return self.import_ms + self.first_ms - self.warm_ms
+        return self.imported + self.first - self.warm
+
+
+def _median(spans: Iterable[Span]) -> Span:
+    kept = list(spans)
+    return Span(statistics.median(s.wall for s in kept), statistics.median(s.cpu for s in kept))
 
 
 def _imports(runs: int) -> None:
     print(f"\n3. cold start of the validate function, fresh interpreter each run, median of {runs}")
     importable = [name for name in BASELINE_MODULES if _importable(name)]
     missing = sorted(set(BASELINE_MODULES) - set(importable))
-    handler_ms = _import_ms([HANDLER], runs)
-    baseline_ms = _import_ms(importable, runs)
-    cold = _cold_starts(runs)
-    median = ColdStart(
-        statistics.median(c.import_ms for c in cold),
-        statistics.median(c.first_ms for c in cold),
-        statistics.median(c.warm_ms for c in cold),
-        cold[0].first_loaded,
-    )
-    cold_ms = statistics.median(c.cold_ms for c in cold)
-    print(f"  import {', '.join(importable):44} {baseline_ms:7.0f} ms  (the baseline)")
+    if not (ASSEMBLY / "manifest.json").exists():
+        raise SystemExit("cdk.out is missing: run `make synth` before the benchmark")
+    plain = dict(os.environ)
+    baselines: list[Span] = []
+    handlers: list[Span] = []
+    colds: list[ColdStart] = []
+    with _local_stack() as (stack, environment):
+        for run in range(runs + 1):  # interleaved, so drift on this machine hits every figure alike
+            figures = _import_once(importable, plain), _import_once([HANDLER], plain)
+            started = _cold_start(stack, environment)
+            if run:  # the first run is unmeasured: the disk cache, as a warm Lambda host has it
+                baselines.append(figures[0])
+                handlers.append(figures[1])
+                colds.append(started)
+    baseline = _median(baselines)
+    cold = _median(c.cold for c in colds)
+    print(f"  {'':52} {'wall ms':>8} {'share':>6}  {'CPU ms':>7} {'share':>6}")
+
+    def row(label: str, span: Span, note: str = "", *, share: bool = True) -> None:
+        shares = (
+            (f"{span.wall / baseline.wall:6.0%}", f"{span.cpu / baseline.cpu:6.0%}") if share else ("", "")
+        )
+        print(f"  {label:52} {span.wall:8.0f} {shares[0]:>6}  {span.cpu:7.0f} {shares[1]:>6}  {note}")
+
+    row(f"import {', '.join(importable)}", baseline, "the baseline", share=False)
     if missing:
         print(
             f"  not installed here, so left out of the baseline: {', '.join(missing)} "
             "(a smaller baseline: the goal is harder to meet)"
         )
-    print(f"  import {HANDLER:44} {handler_ms:7.0f} ms  {handler_ms / baseline_ms:5.0%}  (import only)")
-    print("  as in Lambda, against the local stack (moto's server), the handler's")
-    print(f"    import {'':42} {median.import_ms:7.0f} ms")
-    print(f"    first event {'':37} {median.first_ms:7.0f} ms")
-    print(f"    second event (warm) {'':29} {median.warm_ms:7.0f} ms")
-    print(
-        f"    cold start: import + first event - warm event {cold_ms:5.0f} ms  "
-        f"{cold_ms / baseline_ms:5.0%}  (the goal's figure)"
-    )
-    first_loaded = Counter(name.split(".")[0] for name in median.first_loaded)
+    row(f"import {HANDLER}", _median(handlers), "import only")
+    print("  as in Lambda, against the local stack (moto's server in this process):")
+    row("  import", _median(c.imported for c in colds))
+    row("  first event", _median(c.first for c in colds), share=False)
+    row("  second event (warm)", _median(c.warm for c in colds), share=False)
+    row("  cold start = import + first event - warm event", cold, "the goal's figure")
+    first_loaded = Counter(name.split(".")[0] for name in colds[0].first_loaded)
     shown = ", ".join(f"{package} ({count})" for package, count in sorted(first_loaded.items()))
     print(f"  modules the first event imports, by package: {shown or 'none'}")
     loaded = _loaded_by_handler()
@@ -350,57 +380,44 @@ def _imports(runs: int) -> None:
         print(f"    {package:28} {ms:6.0f} ms")
     with tempfile.TemporaryDirectory(prefix="no-pyc-") as empty:
         # As in the Lambda layer, built with --no-compile: no bytecode cache, every module compiled.
-        uncached = {"PYTHONPYCACHEPREFIX": empty, "PYTHONDONTWRITEBYTECODE": "1"}
-        handler_cold = _import_ms([HANDLER], runs, uncached)
-        baseline_cold = _import_ms(importable, runs, uncached)
+        uncached = {**plain, "PYTHONPYCACHEPREFIX": empty, "PYTHONDONTWRITEBYTECODE": "1"}
+        pairs = [(_import_once(importable, uncached), _import_once([HANDLER], uncached)) for _ in range(runs)]
+    baseline_cold = _median(b for b, _ in pairs)
+    handler_cold = _median(h for _, h in pairs)
     print(
-        f"  without bytecode caches (as a --no-compile layer), import only: handler {handler_cold:.0f} ms, "
-        f"baseline {baseline_cold:.0f} ms, {handler_cold / baseline_cold:.0%}"
+        "  without bytecode caches (as a --no-compile layer), import only: "
+        f"handler {handler_cold.wall:.0f} ms, baseline {baseline_cold.wall:.0f} ms, "
+        f"{handler_cold.wall / baseline_cold.wall:.0%}"
     )
     _goal(
-        f"cold start <= {GOAL_IMPORT_SHARE:.0%} of the baseline's import",
-        cold_ms / baseline_ms,
+        f"cold start <= {GOAL_IMPORT_SHARE:.0%} of the baseline's import (wall clock)",
+        cold.wall / baseline.wall,
         GOAL_IMPORT_SHARE,
         "%",
     )
 
 
-def _cold_starts(runs: int) -> list[ColdStart]:
-    """`runs` cold starts (after one unmeasured, as _import_ms), each judging two fresh uploads."""
-    if not (ASSEMBLY / "manifest.json").exists():
-        raise SystemExit("cdk.out is missing: run `make synth` before the benchmark")
-    with _local_stack() as (stack, environment):
-        uploads = Uploads(stack)
-        measured = []
-        for _ in range(runs + 1):
-            with redirect_stdout(io.StringIO()):  # the intake handler's metrics
-                case_id, token = create_case()
-            keys = [uploads.declare_one(case_id, token, len(ct_small()), name=f"IM{i}") for i in (1, 2)]
-            events = [
-                sqs_event(
-                    stack.upload_queue_arn,
-                    s3_created_event(uploads.bucket, key, len(ct_small()), None, put["ETag"]),
-                )
-                for key in keys
-                for put in [uploads.put(key, ct_small())]
-            ]
-            completed = subprocess.run(  # noqa: S603 - this interpreter, our own code
-                [sys.executable, "-c", COLD_START],
-                cwd=ROOT,
-                env=environment,
-                input=json.dumps(events),
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            report = json.loads(completed.stdout.splitlines()[-1])
-            verdicts = [_file(stack, key).get("verdict") for key in keys]
-            if report["results"] != [{"batchItemFailures": []}] * 2 or verdicts != ["accepted"] * 2:
-                raise RuntimeError(f"the cold-start runs did not judge their files: {report}, {verdicts}")
-            measured.append(
-                ColdStart(report["import"], report["first"], report["warm"], tuple(report["first_loaded"]))
-            )
-    return measured[1:]  # the first run warmed the disk cache
+def _cold_start(stack: Stack, environment: dict[str, str]) -> ColdStart:
+    """One cold start in a fresh interpreter, judging two fresh uploads of a real CT slice."""
+    uploads = Uploads(stack)
+    with redirect_stdout(io.StringIO()):  # the intake handler's metrics
+        case_id, token = create_case()
+    keys = [uploads.declare_one(case_id, token, len(ct_small()), name=f"IM{i}") for i in (1, 2)]
+    events = [
+        sqs_event(
+            stack.upload_queue_arn,
+            s3_created_event(uploads.bucket, key, len(ct_small()), None, put["ETag"]),
+        )
+        for key in keys
+        for put in [uploads.put(key, ct_small())]
+    ]
+    report = json.loads(_python(COLD_START, environment, stdin=json.dumps(events)).splitlines()[-1])
+    verdicts = [_file(stack, key).get("verdict") for key in keys]
+    if report["results"] != [{"batchItemFailures": []}] * 2 or verdicts != ["accepted"] * 2:
+        raise RuntimeError(f"a cold-start run did not judge its files: {report}, {verdicts}")
+    return ColdStart(
+        Span(*report["import"]), Span(*report["first"]), Span(*report["warm"]), tuple(report["first_loaded"])
+    )
 
 
 @contextmanager
@@ -441,11 +458,13 @@ def _file(stack: Stack, key: str) -> dict[str, Any]:
     return stack.item("FILES_TABLE", {"case_id": case_id, "file_id": file_id})
 
 
-def _python(code: str, env: dict[str, str] | None = None) -> str:
+def _python(code: str, env: dict[str, str] | None = None, stdin: str | None = None) -> str:
+    """Run `code` in a fresh interpreter of this Python, in `env` (this process's by default)."""
     completed = subprocess.run(  # noqa: S603 - this interpreter, our own code
         [sys.executable, "-c", code],
         cwd=ROOT,
-        env={**os.environ, **(env or {})},
+        env=env,
+        input=stdin,
         capture_output=True,
         text=True,
         check=True,
@@ -458,15 +477,15 @@ def _importable(name: str) -> bool:
     return found.strip() == "True"
 
 
-def _import_ms(modules: list[str], runs: int, env: dict[str, str] | None = None) -> float:
-    """Milliseconds to import `modules` in a fresh interpreter (startup excluded), median of runs."""
+def _import_once(modules: list[str], env: dict[str, str]) -> Span:
+    """The import of `modules` in a fresh interpreter, its startup excluded."""
     code = (
-        "import time; started = time.perf_counter(); "
+        "import time; started = time.perf_counter(), time.process_time(); "
         + "; ".join(f"import {name}" for name in modules)
-        + "; print(1000 * (time.perf_counter() - started))"
+        + "; print(1000 * (time.perf_counter() - started[0]), 1000 * (time.process_time() - started[1]))"
     )
-    _python(code, env)  # once unmeasured: the disk cache, as a warm Lambda host has it
-    return statistics.median(float(_python(code, env).split()[-1]) for _ in range(runs))
+    wall, cpu = _python(code, env).split()[-2:]
+    return Span(float(wall), float(cpu))
 
 
 def _loaded_by_handler() -> set[str]:

@@ -16,7 +16,6 @@ from .logic import UploadedObject, validate_object
 from .settings import get_settings
 
 logger = observability.logger("validate")
-tracer = observability.tracer("validate")
 metrics = observability.metrics("validate")
 processor = BatchProcessor(event_type=EventType.SQS)
 # pydicom logs header values it finds odd; those may be health data.
@@ -49,7 +48,6 @@ def _record(record: SQSRecord) -> None:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:
     return process_partial_response(event=event, record_handler=_record, processor=processor, context=context)
