@@ -286,6 +286,20 @@ print(json.dumps({
 whose bytes and rows the local stack holds. The second (warm) event does the same work as the first,
 so first minus warm is what the first event pays for being first: lazy imports, building the AWS
 clients, opening connections, building pydantic validators."""
+FLOOR = """
+import time
+started = time.perf_counter(), time.process_time()
+import boto3, pydicom
+from aws_lambda_powertools import Logger, Metrics
+from pydantic import BaseModel
+Logger(service="validate"), Metrics(namespace="SecondOpinion", service="validate")
+session = boto3.session.Session()
+session.client("s3"), session.resource("dynamodb").Table("files")
+print(1000 * (time.perf_counter() - started[0]), 1000 * (time.process_time() - started[1]))
+"""
+"""The floor under any validate function built on these libraries: import what it cannot do without
+(pydicom, boto3, Powertools' logger and metrics, pydantic) and build its S3 client and DynamoDB
+table, nothing else: no settings, contracts, store or validation code, no request sent."""
 LAMBDA_ENVIRONMENT = {
     "LAMBDA_TASK_ROOT": str(ROOT),
     "AWS_LAMBDA_FUNCTION_NAME": "validate",
@@ -338,14 +352,17 @@ def _imports(runs: int) -> None:
     plain = dict(os.environ)
     baselines: list[Span] = []
     handlers: list[Span] = []
+    floors: list[Span] = []
     colds: list[ColdStart] = []
     with _local_stack() as (stack, environment):
         for run in range(runs + 1):  # interleaved, so drift on this machine hits every figure alike
             figures = _import_once(importable, plain), _import_once([HANDLER], plain)
+            floor = _span(_python(FLOOR, environment))
             started = _cold_start(stack, environment)
             if run:  # the first run is unmeasured: the disk cache, as a warm Lambda host has it
                 baselines.append(figures[0])
                 handlers.append(figures[1])
+                floors.append(floor)
                 colds.append(started)
     baseline = _median(baselines)
     cold = _median(c.cold for c in colds)
@@ -355,7 +372,7 @@ def _imports(runs: int) -> None:
         shares = (
             (f"{span.wall / baseline.wall:6.0%}", f"{span.cpu / baseline.cpu:6.0%}") if share else ("", "")
         )
-        print(f"  {label:52} {span.wall:8.0f} {shares[0]:>6}  {span.cpu:7.0f} {shares[1]:>6}  {note}")
+        print(f"  {label:52} {span.wall:8.0f} {shares[0]:>6}  {span.cpu:7.0f} {shares[1]:>6}  {note}".rstrip())
 
     row(f"import {', '.join(importable)}", baseline, "the baseline", share=False)
     if missing:
@@ -369,6 +386,7 @@ def _imports(runs: int) -> None:
     row("  first event", _median(c.first for c in colds), share=False)
     row("  second event (warm)", _median(c.warm for c in colds), share=False)
     row("  cold start = import + first event - warm event", cold, "the goal's figure")
+    row("the floor (the imports it needs, its 2 AWS clients)", _median(floors), "see FLOOR")
     first_loaded = Counter(name.split(".")[0] for name in colds[0].first_loaded)
     shown = ", ".join(f"{package} ({count})" for package, count in sorted(first_loaded.items()))
     print(f"  modules the first event imports, by package: {shown or 'none'}")
@@ -484,7 +502,12 @@ def _import_once(modules: list[str], env: dict[str, str]) -> Span:
         + "; ".join(f"import {name}" for name in modules)
         + "; print(1000 * (time.perf_counter() - started[0]), 1000 * (time.process_time() - started[1]))"
     )
-    wall, cpu = _python(code, env).split()[-2:]
+    return _span(_python(code, env))
+
+
+def _span(printed: str) -> Span:
+    """The Span a child printed last: wall and CPU milliseconds."""
+    wall, cpu = printed.split()[-2:]
     return Span(float(wall), float(cpu))
 
 
