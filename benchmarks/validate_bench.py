@@ -372,7 +372,8 @@ def _imports(runs: int) -> None:
         shares = (
             (f"{span.wall / baseline.wall:6.0%}", f"{span.cpu / baseline.cpu:6.0%}") if share else ("", "")
         )
-        print(f"  {label:52} {span.wall:8.0f} {shares[0]:>6}  {span.cpu:7.0f} {shares[1]:>6}  {note}".rstrip())
+        line = f"  {label:52} {span.wall:8.0f} {shares[0]:>6}  {span.cpu:7.0f} {shares[1]:>6}  {note}"
+        print(line.rstrip())
 
     row(f"import {', '.join(importable)}", baseline, "the baseline", share=False)
     if missing:
