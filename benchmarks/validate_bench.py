@@ -1,9 +1,11 @@
-"""Benchmark of the validation core: bytes read, files per second, cold-start import time.
+"""Benchmark of the validation core and the validate function: bytes read, files per second, cold start.
 
-Run from the repository root: ``.venv/bin/python benchmarks/validate_bench.py``. It prints a report
-and exits 0; every figure is a ratio against a baseline measured in the same run (see README.md),
-and nothing here asserts on time. The material is the real-file corpus of tests/unit/corpus.py and
-a synthetic CT series written from pydicom's CT_small.dcm into a temporary folder.
+Run from the repository root after `make synth`: ``.venv/bin/python benchmarks/validate_bench.py``
+(``make bench`` does both). It prints a report and exits 0; every figure is a ratio against a
+baseline measured in the same run (see README.md, "Benchmark"), and nothing here asserts on time.
+The material is the real-file corpus of tests/unit/corpus.py, a synthetic CT series written from
+pydicom's CT_small.dcm into a temporary folder, and for the cold start the synthesized stack
+deployed into moto's server in this process.
 """
 
 from __future__ import annotations
@@ -306,7 +308,8 @@ LAMBDA_ENVIRONMENT = {
     "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024",
     "_X_AMZN_TRACE_ID": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
 }
-"""What Lambda sets and the libraries look at (the X-Ray SDK traces as in Lambda with these)."""
+"""What Lambda sets in a function's environment and the libraries read (Powertools' logger adds the
+trace id to every line)."""
 
 
 @dataclass(frozen=True)
