@@ -67,7 +67,7 @@ test: setup synth
 test-tools:
 	apt-get update -qq && apt-get install -y -qq --no-install-recommends dcmtk dicom3tools chromium >/dev/null
 
-bench: setup
+bench: setup synth
 	$(PY) benchmarks/validate_bench.py
 
 test-fast: setup

@@ -103,8 +103,7 @@ def forget_cached_state() -> None:
     that handlers run against another stack, or AWS, build them anew."""
     from secondopinion import clients
 
-    clients.client.cache_clear()
-    clients.table.cache_clear()
+    clients.forget()
     for step in ("intake", "validate", "assign", "report", "deliver"):
         module = importlib.import_module(f"functions.{step}.settings")
         module.get_settings.cache_clear()

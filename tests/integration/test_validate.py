@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from functions.validate import handler as validate_handler
+
 from .support import (
     PNG,
     Stack,
@@ -196,6 +198,38 @@ def test_a_batch_reports_only_the_record_that_could_not_be_processed_as_failed(
     # Then only the broken record goes back to the queue (and, after retries, to the DLQ)
     assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]}
     assert _file(stack, stored)["verdict"] == "accepted"
+
+
+def test_a_failed_record_is_logged_by_its_message_id_without_what_it_carried(
+    stack: Stack, uploads: Uploads, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given a batch of two notifications, one of them mangled: a patient's file name where the
+    # object's size belongs (the error, a ValueError, quotes it)
+    broken = s3_created_event(uploads.bucket, "cases/x/files/y", 1, None, "etag")
+    broken["Records"][0]["s3"]["object"]["size"] = "Jane_Doe_brain_MRI.dcm"
+    event = sqs_event(stack.upload_queue_arn, broken, s3_test_event(uploads.bucket))
+
+    # When the validate function processes the batch
+    result = invoke("validate", event)
+
+    # Then the log names the failed message and the error's type, and nothing of the body
+    assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+    (failure,) = [r for r in caplog.records if r.getMessage() == "record failed"]
+    assert failure.__dict__["message_id"] == event["Records"][0]["messageId"]
+    assert failure.__dict__["error"] == "ValueError"
+    assert not [r for r in caplog.records if "Jane_Doe" in str(r.__dict__)]
+
+
+def test_a_batch_whose_every_record_failed_fails_the_invocation(stack: Stack) -> None:
+    # Given a batch of two notifications, neither of them readable
+    event = sqs_event(stack.upload_queue_arn, {"placeholder": True}, {"placeholder": True})
+    for record in event["Records"]:
+        record["body"] = "{not json"
+
+    # When the validate function processes it, then the invocation fails: Lambda retries the
+    # whole batch and the function's errors alarm counts it
+    with pytest.raises(validate_handler.BatchFailed, match="all 2 records"):
+        invoke("validate", event)
 
 
 def test_an_event_for_an_object_deleted_since_is_skipped_and_the_file_stays_pending(
