@@ -40,7 +40,10 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSystem]:
         time_scale=TIME_SCALE,
         state_dir=tmp_path_factory.mktemp("local-state"),
         # S3's smallest part: files above 5 MiB go up in parts, so a test file of 11 MiB takes three
-        environment={"MULTIPART_THRESHOLD_BYTES": str(MULTIPART_BYTES), "MIN_PART_BYTES": str(MULTIPART_BYTES)},
+        environment={
+            "MULTIPART_THRESHOLD_BYTES": str(MULTIPART_BYTES),
+            "MIN_PART_BYTES": str(MULTIPART_BYTES),
+        },
     ).start()
     yield running
     running.stop()

@@ -33,7 +33,9 @@ def test_a_large_file_goes_up_in_parts_and_is_accepted(
 ) -> None:
     # Given an open case, and its page opened with the access code
     created = Api(system.api_url).call(
-        "POST", "/cases", json={"tier": "standard", "language": "fr", "email": "p@example.org", "consent": True}
+        "POST",
+        "/cases",
+        json={"tier": "standard", "language": "fr", "email": "p@example.org", "consent": True},
     )
     errors: list[str] = []
     context = browser.new_context()
@@ -46,7 +48,11 @@ def test_a_large_file_goes_up_in_parts_and_is_accepted(
     page.set_input_files("#pick-files", str(large_ct))
 
     # Then it is uploaded and judged a diagnostic image
-    until(lambda: page.get_attribute("#files tbody tr", "data-verdict") == "accepted", "the large file's verdict", 90)
+    until(
+        lambda: page.get_attribute("#files tbody tr", "data-verdict") == "accepted",
+        "the large file's verdict",
+        90,
+    )
     keep(page, screenshots, "10-large-upload")
     # And S3 holds it as a multipart object (its ETag ends with the number of parts)
     s3 = system.session.client("s3")
