@@ -22,8 +22,8 @@ class Monitoring(Construct):
         self.ops_topic = sns.Topic(
             self, "OpsTopic", display_name="Second opinion ops", master_key=key, enforce_ssl=True
         )
-        if config.ops_email:
-            self.ops_topic.add_subscription(subscriptions.EmailSubscription(config.ops_email))
+        for address in config.ops_emails:
+            self.ops_topic.add_subscription(subscriptions.EmailSubscription(address))
         self._action = actions.SnsAction(self.ops_topic)
 
     def _alarm(self, id: str, metric: cw.IMetric, description: str, threshold: float = 1) -> cw.Alarm:

@@ -56,8 +56,12 @@ class SecondOpinionStack(Stack):
             "STATE_MACHINE_ARN": workflow.state_machine.state_machine_arn,
             "SLA_HOURS_STANDARD": str(config.sla_hours_standard),
             "SLA_HOURS_EXPEDITED": str(config.sla_hours_expedited),
+            "ACCEPTANCE_HOURS_STANDARD": str(config.acceptance_hours_standard),
+            "ACCEPTANCE_HOURS_EXPEDITED": str(config.acceptance_hours_expedited),
             "REVIEW_HOURS_STANDARD": str(config.review_hours_standard),
             "REVIEW_HOURS_EXPEDITED": str(config.review_hours_expedited),
+            "HEARTBEAT_HOURS_STANDARD": str(config.heartbeat_hours_standard),
+            "HEARTBEAT_HOURS_EXPEDITED": str(config.heartbeat_hours_expedited),
             "MAX_ATTEMPTS": str(config.max_attempts),
             "MULTIPART_THRESHOLD_BYTES": str(config.multipart_threshold_mib * MIB),
             "MIN_PART_BYTES": str(config.min_part_mib * MIB),
@@ -94,6 +98,7 @@ class SecondOpinionStack(Stack):
 
         # assign: picks radiologists, holds task tokens, answers the radiologists' calls
         fn["assign"].add_environment("OPS_TOPIC_ARN", monitoring.ops_topic.topic_arn)
+        fn["assign"].add_environment("SLA_AT_RISK_FRACTION", str(config.sla_at_risk_fraction))
         storage.cases.grant_read_write_data(fn["assign"])
         storage.files.grant_read_data(fn["assign"])
         storage.assignments.grant_read_write_data(fn["assign"])

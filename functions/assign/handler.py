@@ -53,7 +53,7 @@ def _stores() -> logic.Stores:
 
 @app.get("/worklist")
 def worklist() -> list[WorklistItem]:
-    return logic.worklist(_me(), stores=_stores())
+    return logic.worklist(_me(), stores=_stores(), at_risk_fraction=get_settings().sla_at_risk_fraction)
 
 
 @app.get("/assignments/<assignment_id>")
@@ -114,18 +114,20 @@ def _ops() -> str:
 @app.get("/ops/cases")
 def ops_cases(status: Annotated[CaseStatus | None, Query()] = None) -> list[OpsCase]:
     _ops()
-    return logic.ops_cases(status, stores=_stores())
+    return logic.ops_cases(status, stores=_stores(), at_risk_fraction=get_settings().sla_at_risk_fraction)
 
 
 @app.get("/ops/cases/<case_id>")
 def ops_case(case_id: str) -> OpsCaseDetail:
     _ops()
-    return logic.ops_case(case_id, stores=_stores())
+    return logic.ops_case(case_id, stores=_stores(), at_risk_fraction=get_settings().sla_at_risk_fraction)
 
 
 @app.post("/ops/cases/<case_id>/reassign")
 def reassign(case_id: str, request: ReassignRequest) -> OpsCaseDetail:
-    return logic.reassign(case_id, request, _ops(), stores=_stores())
+    return logic.reassign(
+        case_id, request, _ops(), stores=_stores(), at_risk_fraction=get_settings().sla_at_risk_fraction
+    )
 
 
 @app.get("/ops/radiologists")

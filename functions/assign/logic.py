@@ -57,7 +57,7 @@ from secondopinion.models import (
     TranslationTask,
     WorklistItem,
 )
-from secondopinion.sla import SlaStatus, sla_status
+from secondopinion.sla import AT_RISK_FRACTION, SlaStatus, sla_status
 from secondopinion.store import Stores
 
 from .roster import RosterEntry, change_for
@@ -284,7 +284,9 @@ def watch_deadlines(settings: AssignSettings, *, stores: Stores, sns: Any = None
     counts = {"at_risk": 0, "breached": 0}
     for status in (CaseStatus.IN_REVIEW, CaseStatus.REPORTING):
         for case in stores.cases.by_status(status):
-            state = sla_status(case.submitted_at, case.deadline, at)
+            state = sla_status(
+                case.submitted_at, case.deadline, at, at_risk_fraction=settings.sla_at_risk_fraction
+            )
             if state == SlaStatus.AT_RISK:
                 counts["at_risk"] += escalate(
                     EscalateRequest(case_id=case.case_id, reason="sla_at_risk"),
@@ -320,7 +322,9 @@ def token_of(assignment: AssignmentRecord, kms: Any) -> str:
     )
 
 
-def worklist(radiologist_id: str, *, stores: Stores) -> list[WorklistItem]:
+def worklist(
+    radiologist_id: str, *, stores: Stores, at_risk_fraction: float = AT_RISK_FRACTION
+) -> list[WorklistItem]:
     at = now()
     items = []
     for a in stores.assignments.for_radiologist(radiologist_id):
@@ -336,7 +340,7 @@ def worklist(radiologist_id: str, *, stores: Stores) -> list[WorklistItem]:
                 tier=case.tier,
                 due_at=a.due_at,
                 case_deadline=case.deadline,
-                sla=sla_status(case.submitted_at, case.deadline, at).value,
+                sla=sla_status(case.submitted_at, case.deadline, at, at_risk_fraction=at_risk_fraction).value,
             )
         )
     return sorted(items, key=lambda i: i.due_at)
@@ -788,23 +792,27 @@ def _finished(case: CaseRecord) -> datetime | None:
     return case.delivered_at
 
 
-def _ops_row(case: CaseRecord, at: datetime) -> dict[str, Any]:
+def _ops_row(case: CaseRecord, at: datetime, at_risk_fraction: float) -> dict[str, Any]:
     return {
         "case_id": case.case_id,
         "status": case.status,
         "tier": case.tier,
         "deadline": case.deadline,
-        "sla": sla_status(case.submitted_at, case.deadline, at, finished=_finished(case)).value,
+        "sla": sla_status(
+            case.submitted_at, case.deadline, at, finished=_finished(case), at_risk_fraction=at_risk_fraction
+        ).value,
         "escalated": case.escalated,
         "alerts": case.alerts,
     }
 
 
-def ops_cases(status: CaseStatus | None, *, stores: Stores) -> list[OpsCase]:
+def ops_cases(
+    status: CaseStatus | None, *, stores: Stores, at_risk_fraction: float = AT_RISK_FRACTION
+) -> list[OpsCase]:
     """Cases for ops, most urgent deadline first."""
     at = now()
     rows = [
-        OpsCase(**_ops_row(c, at))
+        OpsCase(**_ops_row(c, at, at_risk_fraction))
         for s in ([status] if status else list(CaseStatus))
         for c in stores.cases.by_status(s)
     ]
@@ -812,11 +820,11 @@ def ops_cases(status: CaseStatus | None, *, stores: Stores) -> list[OpsCase]:
     return sorted(rows, key=lambda r: (r.deadline or far, r.case_id))
 
 
-def ops_case(case_id: str, *, stores: Stores) -> OpsCaseDetail:
+def ops_case(case_id: str, *, stores: Stores, at_risk_fraction: float = AT_RISK_FRACTION) -> OpsCaseDetail:
     """One case's state and audit trail: every state change, who, when."""
     case = stores.cases.get(case_id)
     return OpsCaseDetail(
-        **_ops_row(case, now()),
+        **_ops_row(case, now(), at_risk_fraction),
         subspecialty=case.subspecialty,
         submitted_at=case.submitted_at,
         timeline=case.timeline,
@@ -828,7 +836,14 @@ def ops_case(case_id: str, *, stores: Stores) -> OpsCaseDetail:
 
 
 def reassign(
-    case_id: str, request: ReassignRequest, staff: str, *, stores: Stores, sfn: Any = None, kms: Any = None
+    case_id: str,
+    request: ReassignRequest,
+    staff: str,
+    *,
+    stores: Stores,
+    sfn: Any = None,
+    kms: Any = None,
+    at_risk_fraction: float = AT_RISK_FRACTION,
 ) -> OpsCaseDetail:
     """Take the case from its current radiologist; the workflow offers it to the next one."""
     live = [a for a in stores.assignments.for_case(case_id) if a.status in OPEN_ASSIGNMENT]
@@ -849,7 +864,7 @@ def reassign(
     sfn = sfn or clients.client("stepfunctions")
     with suppress(*sfn_errors(sfn)):
         sfn.send_task_failure(taskToken=token, error=DECLINED_ERROR)
-    return ops_case(case_id, stores=stores)
+    return ops_case(case_id, stores=stores, at_risk_fraction=at_risk_fraction)
 
 
 def radiologists(*, stores: Stores) -> list[Radiologist]:
