@@ -6,10 +6,11 @@ import hashlib
 import json
 import unicodedata
 from contextlib import suppress
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from secondopinion import clients, crypto, readability, studies
+from secondopinion import clients, crypto, measures, readability, studies
 from secondopinion.clock import now
 from secondopinion.errors import (
     AssignmentClosed,
@@ -63,6 +64,9 @@ from secondopinion.store import Stores
 from .roster import RosterEntry, change_for
 from .routing import route
 from .settings import AssignSettings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Metrics
 
 DECLINED_ERROR = "Review.Declined"
 
@@ -149,8 +153,9 @@ def assignment_id_for(case_id: str, attempt: int, reader: int = 1) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def assign(request: AssignRequest, *, stores: Stores) -> AssignResult:
-    """Offer the case to the best available radiologist who has not had it yet."""
+def assign(request: AssignRequest, *, stores: Stores, metrics: Metrics | None = None) -> AssignResult:
+    """Offer the case to the best available radiologist who has not had it yet; a reader's first
+    offer records the time from the complete upload (TimeToAssignment)."""
     assignment_id = assignment_id_for(request.case_id, request.attempt, request.reader)
     existing = stores.assignments.find(assignment_id)
     if existing is not None:  # the workflow retried this step after it had done its work
@@ -205,6 +210,8 @@ def assign(request: AssignRequest, *, stores: Stores) -> AssignResult:
             TimelineEntry(at=offered, event="assigned", actor=radiologist.radiologist_id),
             subspecialty=subspecialty.value,
         )
+        if request.attempt == 0:
+            measures.seconds(metrics, "TimeToAssignment", case.submitted_at, offered)
         return AssignResult(assignment_id=assignment.assignment_id, radiologist_id=radiologist.radiologist_id)
     raise NoRadiologistAvailable(
         f"No available {subspecialty.value} radiologist with capacity for this case."
@@ -278,30 +285,55 @@ def escalate(request: EscalateRequest, settings: AssignSettings, *, stores: Stor
     return True
 
 
-def watch_deadlines(settings: AssignSettings, *, stores: Stores, sns: Any = None) -> dict[str, int]:
-    """Run on a schedule: escalate cases at risk of missing their deadline, record breaches."""
+WATCHED = (CaseStatus.IN_REVIEW, CaseStatus.REPORTING)
+"""The statuses a case runs against its deadline in."""
+
+
+@dataclass
+class Watched:
+    """What one round of the deadline watch found."""
+
+    at_risk: int = 0
+    """Cases ops were told now are at risk (each case once)."""
+    breached: int = 0
+    """Cases ops were told now have missed their deadline (each case once)."""
+    open: dict[tuple[CaseStatus, SlaStatus], int] = field(
+        default_factory=lambda: {
+            (status, sla): 0
+            for status in WATCHED
+            for sla in (SlaStatus.ON_TRACK, SlaStatus.AT_RISK, SlaStatus.BREACHED)
+        }
+    )
+    """Every case in review or reporting, by status and SLA status (zeros included)."""
+
+
+def watch_deadlines(settings: AssignSettings, *, stores: Stores, sns: Any = None) -> Watched:
+    """Run on a schedule: escalate cases at risk of missing their deadline, record breaches, and
+    count where every running case stands."""
     at = now()
-    counts = {"at_risk": 0, "breached": 0}
-    for status in (CaseStatus.IN_REVIEW, CaseStatus.REPORTING):
+    watched = Watched()
+    for status in WATCHED:
         for case in stores.cases.by_status(status):
             state = sla_status(
                 case.submitted_at, case.deadline, at, at_risk_fraction=settings.sla_at_risk_fraction
             )
+            if (status, state) in watched.open:
+                watched.open[status, state] += 1
             if state == SlaStatus.AT_RISK:
-                counts["at_risk"] += escalate(
+                watched.at_risk += escalate(
                     EscalateRequest(case_id=case.case_id, reason="sla_at_risk"),
                     settings,
                     stores=stores,
                     sns=sns,
                 )
             elif state == SlaStatus.BREACHED:
-                counts["breached"] += escalate(
+                watched.breached += escalate(
                     EscalateRequest(case_id=case.case_id, reason="sla_breached"),
                     settings,
                     stores=stores,
                     sns=sns,
                 )
-    return counts
+    return watched
 
 
 # --- the radiologist's side ------------------------------------------------------------------------
@@ -454,9 +486,15 @@ def _read_seconds(assignment: AssignmentRecord, case: CaseRecord) -> int:
 
 
 def accept(
-    assignment_id: str, radiologist_id: str, *, stores: Stores, sfn: Any = None, kms: Any = None
+    assignment_id: str,
+    radiologist_id: str,
+    *,
+    stores: Stores,
+    sfn: Any = None,
+    kms: Any = None,
+    metrics: Metrics | None = None,
 ) -> ActionResult:
-    """Take the offer: the read starts, due by the case's SLA."""
+    """Take the offer: the read starts, due by the case's SLA (TimeToAccept: since the offer)."""
     assignment = own(assignment_id, radiologist_id, stores)
     sfn = sfn or clients.client("stepfunctions")
     if assignment.status == AssignmentStatus.ACCEPTED:
@@ -485,6 +523,7 @@ def accept(
     )
     if stores.assignments.get(assignment_id).status != AssignmentStatus.ACCEPTED:
         raise AssignmentClosed("The offer lapsed before it was accepted.")
+    measures.seconds(metrics, "TimeToAccept", assignment.offered_at, accepted)
     return ActionResult(assignment_id=assignment_id, status=AssignmentStatus.ACCEPTED)
 
 

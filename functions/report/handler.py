@@ -31,6 +31,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         assignments=AssignmentStore(s.assignments_table),
         roster=RosterStore(s.roster_table),
         files=FileStore(s.files_table),
+        metrics=metrics,
     )
+    logger.info("report stored")
     metrics.add_metric(name="ReportsGenerated", unit="Count", value=1)
     return result.model_dump()
