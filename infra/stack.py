@@ -162,6 +162,13 @@ class SecondOpinionStack(Stack):
         monitoring.watch_workflow(workflow.state_machine)
         monitoring.watch_dead_letters(storage.upload_dead_letters)
         monitoring.watch_escalations()
+        monitoring.watch_deadlines()
+        monitoring.build_dashboard(
+            functions=dict(fn),
+            machine=workflow.state_machine,
+            queue=storage.upload_events,
+            dead_letters=storage.upload_dead_letters,
+        )
 
         portal.publish(
             {
@@ -181,9 +188,16 @@ class SecondOpinionStack(Stack):
 
         CfnOutput(self, "ApiUrl", value=api.rest_api.url)
         CfnOutput(self, "PortalUrl", value=portal.url)
+        CfnOutput(self, "OpsTopicArn", value=monitoring.ops_topic.topic_arn)
+        CfnOutput(
+            self,
+            "DashboardUrl",
+            value=f"https://{self.region}.console.aws.amazon.com/cloudwatch/home?region={self.region}"
+            f"#dashboards/dashboard/{monitoring.dashboard_name}",
+        )
         CfnOutput(self, "UserPoolId", value=auth.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=auth.client.user_pool_client_id)
         CfnOutput(self, "UploadsBucket", value=storage.uploads.bucket_name)
         CfnOutput(self, "StateMachineArn", value=workflow.state_machine.state_machine_arn)
         self.storage, self.functions, self.workflow, self.api = storage, functions, workflow, api
-        self.portal = portal
+        self.portal, self.monitoring = portal, monitoring
