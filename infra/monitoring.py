@@ -61,6 +61,7 @@ class Monitoring(Construct):
         alarm = cw.Alarm(
             self,
             id,
+            alarm_name=f"{self.dashboard_name}-{id}",  # what the ops e-mail's subject names
             metric=metric,
             threshold=threshold,
             evaluation_periods=1,
@@ -136,7 +137,19 @@ class Monitoring(Construct):
                 width=WIDTH,
                 height=2,
             ),
-            cw.AlarmStatusWidget(title="Alarms", alarms=list(self.alarms), width=WIDTH, height=4),
+            # By name rather than by reference: the widget then depends on no alarm resource (the
+            # local stack's CloudFormation does not create alarms).
+            cw.AlarmStatusWidget(
+                title="Alarms",
+                alarms=[
+                    cw.Alarm.from_alarm_name(
+                        self, f"{alarm.node.id}Status", f"{self.dashboard_name}-{alarm.node.id}"
+                    )
+                    for alarm in self.alarms
+                ],
+                width=WIDTH,
+                height=4,
+            ),
         )
         self.dashboard.add_widgets(*self._cases())
         self.dashboard.add_widgets(*self._files())

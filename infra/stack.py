@@ -195,6 +195,15 @@ class SecondOpinionStack(Stack):
             value=f"https://{self.region}.console.aws.amazon.com/cloudwatch/home?region={self.region}"
             f"#dashboards/dashboard/{monitoring.dashboard_name}",
         )
+        # The names the runbook's commands take: the roster import, a point-in-time restore, a key rotation.
+        for output, table in (
+            ("CasesTable", storage.cases),
+            ("FilesTable", storage.files),
+            ("AssignmentsTable", storage.assignments),
+            ("RosterTable", storage.roster),
+        ):
+            CfnOutput(self, output, value=table.table_name)
+        CfnOutput(self, "DataKeyArn", value=storage.key.key_arn)
         CfnOutput(self, "UserPoolId", value=auth.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=auth.client.user_pool_client_id)
         CfnOutput(self, "UploadsBucket", value=storage.uploads.bucket_name)

@@ -255,3 +255,14 @@ def test_the_outputs_give_the_api_and_portal_addresses(dev: Synthesized, output:
     value = dev.raw["Outputs"][output]["Value"]
     assert "Fn::Join" in value  # built from the stage and the distribution, not a fixed string
     assert "https://" in str(value)
+
+
+@pytest.mark.parametrize(
+    "output", ["CasesTable", "FilesTable", "AssignmentsTable", "RosterTable", "DataKeyArn"]
+)
+def test_the_outputs_name_what_the_runbook_s_commands_take(dev: Synthesized, output: str) -> None:
+    assert output in dev.raw["Outputs"]
+
+
+def test_a_restored_table_is_the_one_the_output_names(configured: Synthesized) -> None:
+    assert configured.raw["Outputs"]["CasesTable"]["Value"] == "SecondOpinion-staging-cases-restored"

@@ -152,8 +152,8 @@ def test_the_review_executions_are_drawn(dev: Synthesized, graphed: list[Graphed
 
 def test_the_dashboard_shows_every_alarm(dev: Synthesized, body: dict[str, Any]) -> None:
     (status,) = [w["properties"] for w in body["widgets"] if w["type"] == "alarm"]
-    alarms = set(of_type(dev.resources, "AWS::CloudWatch::Alarm"))
-    assert {a.strip("${}") for a in status["alarms"]} == alarms
+    names = {a["Properties"]["AlarmName"] for a in of_type(dev.resources, "AWS::CloudWatch::Alarm").values()}
+    assert {arn.rsplit(":alarm:", 1)[1] for arn in status["alarms"]} == names
 
 
 # --- Alarms ----------------------------------------------------------------------------------------
@@ -171,6 +171,11 @@ def test_a_case_at_risk_breached_or_escalated_alarms_at_once(dev: Synthesized, m
     assert (alarm["Statistic"], alarm["Threshold"], alarm["EvaluationPeriods"]) == ("Sum", 1, 1)
     assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     assert alarm["TreatMissingData"] == "notBreaching"
+
+
+def test_each_alarm_is_named_by_its_environment(dev: Synthesized) -> None:
+    for alarm in of_type(dev.resources, "AWS::CloudWatch::Alarm").values():
+        assert alarm["Properties"]["AlarmName"].startswith("SecondOpinion-dev-")
 
 
 def test_one_dead_letter_alarms(dev: Synthesized) -> None:
