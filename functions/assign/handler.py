@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from secondopinion import auth, measures, observability
+from secondopinion import auth, masking, measures, observability
 from secondopinion.api import resolver
 from secondopinion.models import (
     ActionResult,
@@ -163,7 +163,10 @@ def _task(event: dict[str, Any]) -> Any:
         get_settings(),
         _stores(),
     )
-    logger.append_keys(case_id=request.get("case_id"), assignment_id=request.get("assignment_id"))
+    case_id, assignment_id = request.get("case_id"), request.get("assignment_id")
+    if case_id is None and assignment_id is not None:  # a wait hands over only its assignment
+        case_id = stores.assignments.case_of(assignment_id)
+    logger.append_keys(case_id=case_id, assignment_id=assignment_id)
     if action == "assign":
         assigned = logic.assign(AssignRequest.model_validate(request), stores=stores, metrics=metrics)
         logger.info("offered", extra=assigned.model_dump())
@@ -197,6 +200,7 @@ def _task(event: dict[str, Any]) -> Any:
 
 
 @logger.inject_lambda_context(clear_state=True)
+@masking.failures_logged(logger)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:

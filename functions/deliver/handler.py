@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from secondopinion import auth, observability
+from secondopinion import auth, masking, observability
 from secondopinion.api import resolver
 from secondopinion.models import (
     CodeRequested,
@@ -67,6 +67,7 @@ def revoke_delivery(case_id: str) -> Revocation:
 
 
 @logger.inject_lambda_context(clear_state=True)
+@masking.failures_logged(logger)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from secondopinion import auth, observability
+from secondopinion import auth, masking, observability
 from secondopinion.api import resolver
 from secondopinion.models import (
     CaseCreated,
@@ -112,6 +112,7 @@ def openapi() -> Response[str]:
 
 
 @logger.inject_lambda_context(clear_state=True)
+@masking.failures_logged(logger)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools import Logger
 from secondopinion.clock import now
+from secondopinion.errors import ReportNotReady
 from secondopinion.store import RosterStore
 
 from functions.assign import handler as assign_handler
@@ -209,6 +210,27 @@ def test_a_radiologist_s_refused_request_is_logged_with_the_case_it_concerns(
     (line,) = watching.observed().lines["assign"]
     assert line["message"] == "request refused"
     assert (line["case_id"], line["assignment_id"]) == (case_id, assigned["assignment_id"])
+
+
+def test_a_failed_workflow_step_is_logged_with_its_case_and_the_error_s_type_only(
+    new_case: Callable[..., tuple[str, str]],
+) -> None:
+    # Given a case still awaiting its upload, which the Deliver step cannot deliver
+    case_id, _ = new_case()
+    result = {"case_id": case_id, "report_key": f"cases/{case_id}/report.pdf", "html_key": "x"}
+
+    # When the step runs and fails
+    with Watching() as watching, pytest.raises(ReportNotReady) as failed:
+        invoke("deliver", result)
+
+    # Then one line says so, with the case, and without the exception's message
+    (line,) = watching.observed().lines["deliver"]
+    assert (line["message"], line["case_id"], line["exception_name"]) == (
+        "invocation failed",
+        case_id,
+        "ReportNotReady",
+    )
+    assert failed.value.message not in json.dumps(line)
 
 
 def test_with_whole_events_logged_no_body_token_or_header_value_is_written(stack: Stack) -> None:

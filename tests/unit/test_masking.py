@@ -93,6 +93,29 @@ def test_an_appended_token_and_a_logged_event_are_masked() -> None:
     assert line["message"]["path"] == "/cases"
 
 
+def test_a_failed_invocation_is_logged_by_its_exception_s_type_and_raised_on() -> None:
+    # Given a handler that fails with a message quoting what it read
+    logger = observability.logger("masking-failure")
+
+    @masking.failures_logged(logger)
+    def handler(event: dict[str, Any], context: Any) -> None:
+        logger.append_keys(case_id="c1")
+        raise ValueError(f"cannot parse {SECRET}")
+
+    # When it is called / Then the exception goes on to Lambda, and the line names only its type
+    def call() -> None:
+        with pytest.raises(ValueError):
+            handler({}, None)
+
+    (line,) = written(logger, call)
+    assert (line["message"], line["case_id"], line["exception_name"]) == (
+        "invocation failed",
+        "c1",
+        "ValueError",
+    )
+    assert SECRET not in json.dumps(line)
+
+
 def test_the_sdk_logs_nothing_below_warning_even_at_debug_level() -> None:
     # Given a function's logger created and the root logger at DEBUG (an operator's debug switch)
     observability.logger("masking-sdk")

@@ -5,7 +5,8 @@ radiologist's words. This is the net under that rule: a value logged under a sen
 depth (an extra field, an appended key, a logged event or model), is replaced by a mask before the
 line is written, so a careless log call or an operator's debug switch (`POWERTOOLS_LOGGER_LOG_EVENT`)
 cannot put an e-mail address, symptoms, a reading or a token into CloudWatch. Request bodies are
-masked whole: they are the patient's or the radiologist's input.
+masked whole: they are the patient's or the radiologist's input. An invocation that fails is
+logged with its ids and the exception's type, not its message (which may quote what was read).
 
 Masking by key rather than with Powertools' data masking utility: that one needs a JSONPath library
 in the layer and a path per field, where one key set covers every depth of every record.
@@ -13,14 +14,18 @@ in the layer and a path per field, where one key set covers every depth of every
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools import Logger
     from aws_lambda_powertools.logging.types import LogRecord
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 MASK = "*****"
 QUIET_LIBRARIES = ("botocore", "boto3", "urllib3", "s3transfer")
@@ -108,3 +113,22 @@ def quiet_libraries() -> None:
     """The AWS SDK's loggers never below WARNING, even if the function's log level is DEBUG."""
     for library in QUIET_LIBRARIES:
         logging.getLogger(library).setLevel(logging.WARNING)
+
+
+def failures_logged(logger: Logger) -> Callable[[Handler], Handler]:
+    """A handler whose uncaught exception is logged, with the ids the request appended, before
+    Lambda reports it (Lambda's own error line has none of them). The exception's type only: its
+    message may quote what was read."""
+
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        def logged(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return handler(*args, **kwargs)
+            except Exception as error:
+                logger.error("invocation failed", extra={"exception_name": type(error).__name__})
+                raise
+
+        return logged  # type: ignore[return-value]
+
+    return decorate
