@@ -49,7 +49,7 @@ build/web/index.html: $(WEB_SOURCES) node_modules/.installed
 
 synth: layer web
 	rm -rf cdk.out  # each synth adds assets under new hashes; old ones would pile up
-	CDK_OUTDIR=cdk.out $(PY) -m infra.app
+	CDK_OUTDIR=cdk.out $(PY) -m infra.app $(if $(ENV_NAME),-c env=$(ENV_NAME))
 	$(VENV)/bin/cfn-lint cdk.out/*.template.json --ignore-checks W3005
 
 demo: setup synth
@@ -82,9 +82,10 @@ format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# The CDK CLI runs cdk.json's app command, so -c values reach the app: make deploy ARGS='-c ...'
+# The CDK CLI runs cdk.json's app command, so -c values reach the app: make deploy ARGS='-c ...';
+# ENV_NAME=name chooses one of the environments in cdk.json (make deploy ENV_NAME=prod).
 deploy: setup
-	npx cdk deploy --require-approval broadening $(ARGS)
+	npx cdk deploy --require-approval broadening $(if $(ENV_NAME),-c env=$(ENV_NAME)) $(ARGS)
 
 clean:
 	rm -rf build cdk.out out .pytest_cache .mypy_cache .ruff_cache

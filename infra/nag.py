@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
+from aws_cdk import aws_dynamodb as ddb
 from constructs import IConstruct
 
 from .api import ROUTES
@@ -184,6 +185,14 @@ def _logical_id(construct: IConstruct) -> str:
     return str(Stack.of(construct).resolve(Stack.of(construct).get_logical_id(resource)))
 
 
+def _indexes(stack: Stack, table: ddb.ITable) -> str:
+    """How a grant on a table's indexes reads: the stack's table by logical id, a table restored
+    from point-in-time recovery (imported by name) by its ARN."""
+    if isinstance(table.node.default_child, CfnResource):
+        return f"<{_logical_id(table)}.Arn>/index/*"
+    return f"arn:<AWS::Partition>:dynamodb:{stack.region}:<AWS::AccountId>:table/{table.table_name}/index/*"
+
+
 def _wildcard_findings(stack: SecondOpinionStack) -> list[str]:
     """Every IAM5 finding id the grant helpers produce, built from the resources' logical ids."""
     storage, fn = stack.storage, stack.functions.by_step
@@ -198,7 +207,7 @@ def _wildcard_findings(stack: SecondOpinionStack) -> list[str]:
     ]
     resources = ["*"]
     resources += [f"<{_logical_id(fn[s])}.Arn>:*" for s in ("assign", "report", "deliver")]
-    resources += [f"<{_logical_id(t)}.Arn>/index/*" for t in (storage.cases, storage.assignments)]
+    resources += [_indexes(stack, t) for t in (storage.cases, storage.assignments)]
     resources += [f"<{_logical_id(b)}.Arn>/cases/*" for b in (storage.uploads, storage.reports)]
     # The executions of the review machine (grant_execution): intake stops the review of a case it erases.
     machine = _logical_id(stack.workflow.state_machine)

@@ -56,8 +56,12 @@ class SecondOpinionStack(Stack):
             "STATE_MACHINE_ARN": workflow.state_machine.state_machine_arn,
             "SLA_HOURS_STANDARD": str(config.sla_hours_standard),
             "SLA_HOURS_EXPEDITED": str(config.sla_hours_expedited),
+            "ACCEPTANCE_HOURS_STANDARD": str(config.acceptance_hours_standard),
+            "ACCEPTANCE_HOURS_EXPEDITED": str(config.acceptance_hours_expedited),
             "REVIEW_HOURS_STANDARD": str(config.review_hours_standard),
             "REVIEW_HOURS_EXPEDITED": str(config.review_hours_expedited),
+            "HEARTBEAT_HOURS_STANDARD": str(config.heartbeat_hours_standard),
+            "HEARTBEAT_HOURS_EXPEDITED": str(config.heartbeat_hours_expedited),
             "MAX_ATTEMPTS": str(config.max_attempts),
             "MULTIPART_THRESHOLD_BYTES": str(config.multipart_threshold_mib * MIB),
             "MIN_PART_BYTES": str(config.min_part_mib * MIB),
@@ -94,6 +98,7 @@ class SecondOpinionStack(Stack):
 
         # assign: picks radiologists, holds task tokens, answers the radiologists' calls
         fn["assign"].add_environment("OPS_TOPIC_ARN", monitoring.ops_topic.topic_arn)
+        fn["assign"].add_environment("SLA_AT_RISK_FRACTION", str(config.sla_at_risk_fraction))
         storage.cases.grant_read_write_data(fn["assign"])
         storage.files.grant_read_data(fn["assign"])
         storage.assignments.grant_read_write_data(fn["assign"])
@@ -157,6 +162,13 @@ class SecondOpinionStack(Stack):
         monitoring.watch_workflow(workflow.state_machine)
         monitoring.watch_dead_letters(storage.upload_dead_letters)
         monitoring.watch_escalations()
+        monitoring.watch_deadlines()
+        monitoring.build_dashboard(
+            functions=dict(fn),
+            machine=workflow.state_machine,
+            queue=storage.upload_events,
+            dead_letters=storage.upload_dead_letters,
+        )
 
         portal.publish(
             {
@@ -176,9 +188,25 @@ class SecondOpinionStack(Stack):
 
         CfnOutput(self, "ApiUrl", value=api.rest_api.url)
         CfnOutput(self, "PortalUrl", value=portal.url)
+        CfnOutput(self, "OpsTopicArn", value=monitoring.ops_topic.topic_arn)
+        CfnOutput(
+            self,
+            "DashboardUrl",
+            value=f"https://{self.region}.console.aws.amazon.com/cloudwatch/home?region={self.region}"
+            f"#dashboards/dashboard/{monitoring.dashboard_name}",
+        )
+        # The names the runbook's commands take: the roster import, a point-in-time restore, a key rotation.
+        for output, table in (
+            ("CasesTable", storage.cases),
+            ("FilesTable", storage.files),
+            ("AssignmentsTable", storage.assignments),
+            ("RosterTable", storage.roster),
+        ):
+            CfnOutput(self, output, value=table.table_name)
+        CfnOutput(self, "DataKeyArn", value=storage.key.key_arn)
         CfnOutput(self, "UserPoolId", value=auth.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=auth.client.user_pool_client_id)
         CfnOutput(self, "UploadsBucket", value=storage.uploads.bucket_name)
         CfnOutput(self, "StateMachineArn", value=workflow.state_machine.state_machine_arn)
         self.storage, self.functions, self.workflow, self.api = storage, functions, workflow, api
-        self.portal = portal
+        self.portal, self.monitoring = portal, monitoring

@@ -81,6 +81,8 @@ class Storage(Construct):
         )
         self._notify_uploads()
 
+        self.restored: dict[str, str] = {name: table for name, table in config.restored_tables.items()}
+        self._all_tables: list[ddb.ITable] = []
         self.cases = self._table(
             "Cases",
             "case_id",
@@ -98,10 +100,7 @@ class Storage(Construct):
         plan = backup.BackupPlan.daily35_day_retention(self, "Backups")
         plan.add_selection(
             "Tables",
-            resources=[
-                backup.BackupResource.from_dynamo_db_table(t)
-                for t in (self.cases, self.files, self.assignments, self.roster)
-            ],
+            resources=[backup.BackupResource.from_dynamo_db_table(t) for t in self._all_tables],
         )
 
     def allow_browsers(self, origins: list[str]) -> None:
@@ -182,7 +181,9 @@ class Storage(Construct):
         *,
         sort_key: str | None = None,
         indexes: tuple[tuple[str, str, str], ...] = (),
-    ) -> ddb.Table:
+    ) -> ddb.ITable:
+        """The stack's table; or, once the operator names a table restored from point-in-time
+        recovery in its stead, that one (the stack's own stays as it is, retained in production)."""
         table = ddb.Table(
             self,
             id,
@@ -203,4 +204,18 @@ class Storage(Construct):
                 partition_key=ddb.Attribute(name=pk, type=ddb.AttributeType.STRING),
                 sort_key=ddb.Attribute(name=sk, type=ddb.AttributeType.STRING),
             )
-        return table
+        self._all_tables.append(table)
+        restored_name = self.restored.get(id.lower())
+        if restored_name is None:
+            return table
+        # A restore keeps the indexes and, restored with this key, the encryption; grants on the
+        # restored table then cover its indexes and the key as they do for the stack's own.
+        restored = ddb.Table.from_table_attributes(
+            self,
+            f"{id}Restored",
+            table_name=restored_name,
+            encryption_key=self.key,
+            global_indexes=[name for name, _, _ in indexes],
+        )
+        self._all_tables.append(restored)
+        return restored

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from secondopinion import auth, observability
+from secondopinion import auth, masking, measures, observability
 from secondopinion.api import resolver
 from secondopinion.models import (
     ActionResult,
@@ -39,7 +41,18 @@ from .translator import translator_for
 logger = observability.logger("assign")
 tracer = observability.tracer("assign")
 metrics = observability.metrics("assign")
-app = resolver()
+app = resolver(logger)
+
+
+def _correlate_assignment(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """A radiologist's request names an assignment: its lines carry the case id as well."""
+    assignment_id = (app.current_event.path_parameters or {}).get("assignment_id")
+    if assignment_id:
+        logger.append_keys(case_id=_stores().assignments.case_of(assignment_id))
+    return next_middleware(app)
+
+
+app.use(middlewares=[_correlate_assignment])
 
 
 def _me() -> str:
@@ -53,7 +66,7 @@ def _stores() -> logic.Stores:
 
 @app.get("/worklist")
 def worklist() -> list[WorklistItem]:
-    return logic.worklist(_me(), stores=_stores())
+    return logic.worklist(_me(), stores=_stores(), at_risk_fraction=get_settings().sla_at_risk_fraction)
 
 
 @app.get("/assignments/<assignment_id>")
@@ -63,7 +76,7 @@ def get_assignment(assignment_id: str) -> AssignmentView:
 
 @app.post("/assignments/<assignment_id>/accept")
 def accept(assignment_id: str) -> ActionResult:
-    return logic.accept(assignment_id, _me(), stores=_stores())
+    return logic.accept(assignment_id, _me(), stores=_stores(), metrics=metrics)
 
 
 @app.post("/assignments/<assignment_id>/heartbeat")
@@ -114,18 +127,20 @@ def _ops() -> str:
 @app.get("/ops/cases")
 def ops_cases(status: Annotated[CaseStatus | None, Query()] = None) -> list[OpsCase]:
     _ops()
-    return logic.ops_cases(status, stores=_stores())
+    return logic.ops_cases(status, stores=_stores(), at_risk_fraction=get_settings().sla_at_risk_fraction)
 
 
 @app.get("/ops/cases/<case_id>")
 def ops_case(case_id: str) -> OpsCaseDetail:
     _ops()
-    return logic.ops_case(case_id, stores=_stores())
+    return logic.ops_case(case_id, stores=_stores(), at_risk_fraction=get_settings().sla_at_risk_fraction)
 
 
 @app.post("/ops/cases/<case_id>/reassign")
 def reassign(case_id: str, request: ReassignRequest) -> OpsCaseDetail:
-    return logic.reassign(case_id, request, _ops(), stores=_stores())
+    return logic.reassign(
+        case_id, request, _ops(), stores=_stores(), at_risk_fraction=get_settings().sla_at_risk_fraction
+    )
 
 
 @app.get("/ops/radiologists")
@@ -148,9 +163,14 @@ def _task(event: dict[str, Any]) -> Any:
         get_settings(),
         _stores(),
     )
-    logger.append_keys(case_id=request.get("case_id"), assignment_id=request.get("assignment_id"))
+    case_id, assignment_id = request.get("case_id"), request.get("assignment_id")
+    if case_id is None and assignment_id is not None:  # a wait hands over only its assignment
+        case_id = stores.assignments.case_of(assignment_id)
+    logger.append_keys(case_id=case_id, assignment_id=assignment_id)
     if action == "assign":
-        return logic.assign(AssignRequest.model_validate(request), stores=stores).model_dump()
+        assigned = logic.assign(AssignRequest.model_validate(request), stores=stores, metrics=metrics)
+        logger.info("offered", extra=assigned.model_dump())
+        return assigned.model_dump()
     if action == "offer":
         return logic.hold_token(OfferRequest.model_validate(request), settings, stores=stores)
     if action == "translate":
@@ -164,18 +184,23 @@ def _task(event: dict[str, Any]) -> Any:
         metrics.add_metric(name="Reassignments", unit="Count", value=1)
         return logic.release(ReleaseRequest.model_validate(request), stores=stores).model_dump()
     if action == "escalate":
-        told = logic.escalate(EscalateRequest.model_validate(request), settings, stores=stores)
+        escalation = EscalateRequest.model_validate(request)
+        told = logic.escalate(escalation, settings, stores=stores)
+        logger.info("escalated" if told else "already escalated", extra={"reason": escalation.reason})
         metrics.add_metric(name="Escalations", unit="Count", value=int(told))
         return None
     if action == "watch":
-        counts = logic.watch_deadlines(settings, stores=stores)
-        metrics.add_metric(name="SlaAtRisk", unit="Count", value=counts["at_risk"])
-        metrics.add_metric(name="SlaBreached", unit="Count", value=counts["breached"])
-        return counts
+        watched = logic.watch_deadlines(settings, stores=stores)
+        metrics.add_metric(name="SlaAtRisk", unit="Count", value=watched.at_risk)
+        metrics.add_metric(name="SlaBreached", unit="Count", value=watched.breached)
+        for (status, sla), count in watched.open.items():
+            measures.with_dimensions("assign", "OpenCases", count, status=status.value, sla=sla.value)
+        return {"at_risk": watched.at_risk, "breached": watched.breached}
     raise ValueError(f"unknown action {action!r}")
 
 
 @logger.inject_lambda_context(clear_state=True)
+@masking.failures_logged(logger)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:

@@ -6,10 +6,11 @@ import hashlib
 import json
 import unicodedata
 from contextlib import suppress
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from secondopinion import clients, crypto, readability, studies
+from secondopinion import clients, crypto, measures, readability, studies
 from secondopinion.clock import now
 from secondopinion.errors import (
     AssignmentClosed,
@@ -57,12 +58,15 @@ from secondopinion.models import (
     TranslationTask,
     WorklistItem,
 )
-from secondopinion.sla import SlaStatus, sla_status
+from secondopinion.sla import AT_RISK_FRACTION, SlaStatus, sla_status
 from secondopinion.store import Stores
 
 from .roster import RosterEntry, change_for
 from .routing import route
 from .settings import AssignSettings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Metrics
 
 DECLINED_ERROR = "Review.Declined"
 
@@ -149,8 +153,9 @@ def assignment_id_for(case_id: str, attempt: int, reader: int = 1) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def assign(request: AssignRequest, *, stores: Stores) -> AssignResult:
-    """Offer the case to the best available radiologist who has not had it yet."""
+def assign(request: AssignRequest, *, stores: Stores, metrics: Metrics | None = None) -> AssignResult:
+    """Offer the case to the best available radiologist who has not had it yet; a reader's first
+    offer records the time from the complete upload (TimeToAssignment)."""
     assignment_id = assignment_id_for(request.case_id, request.attempt, request.reader)
     existing = stores.assignments.find(assignment_id)
     if existing is not None:  # the workflow retried this step after it had done its work
@@ -205,6 +210,8 @@ def assign(request: AssignRequest, *, stores: Stores) -> AssignResult:
             TimelineEntry(at=offered, event="assigned", actor=radiologist.radiologist_id),
             subspecialty=subspecialty.value,
         )
+        if request.attempt == 0:
+            measures.seconds(metrics, "TimeToAssignment", case.submitted_at, offered)
         return AssignResult(assignment_id=assignment.assignment_id, radiologist_id=radiologist.radiologist_id)
     raise NoRadiologistAvailable(
         f"No available {subspecialty.value} radiologist with capacity for this case."
@@ -278,28 +285,55 @@ def escalate(request: EscalateRequest, settings: AssignSettings, *, stores: Stor
     return True
 
 
-def watch_deadlines(settings: AssignSettings, *, stores: Stores, sns: Any = None) -> dict[str, int]:
-    """Run on a schedule: escalate cases at risk of missing their deadline, record breaches."""
+WATCHED = (CaseStatus.IN_REVIEW, CaseStatus.REPORTING)
+"""The statuses a case runs against its deadline in."""
+
+
+@dataclass
+class Watched:
+    """What one round of the deadline watch found."""
+
+    at_risk: int = 0
+    """Cases ops were told now are at risk (each case once)."""
+    breached: int = 0
+    """Cases ops were told now have missed their deadline (each case once)."""
+    open: dict[tuple[CaseStatus, SlaStatus], int] = field(
+        default_factory=lambda: {
+            (status, sla): 0
+            for status in WATCHED
+            for sla in (SlaStatus.ON_TRACK, SlaStatus.AT_RISK, SlaStatus.BREACHED)
+        }
+    )
+    """Every case in review or reporting, by status and SLA status (zeros included)."""
+
+
+def watch_deadlines(settings: AssignSettings, *, stores: Stores, sns: Any = None) -> Watched:
+    """Run on a schedule: escalate cases at risk of missing their deadline, record breaches, and
+    count where every running case stands."""
     at = now()
-    counts = {"at_risk": 0, "breached": 0}
-    for status in (CaseStatus.IN_REVIEW, CaseStatus.REPORTING):
+    watched = Watched()
+    for status in WATCHED:
         for case in stores.cases.by_status(status):
-            state = sla_status(case.submitted_at, case.deadline, at)
+            state = sla_status(
+                case.submitted_at, case.deadline, at, at_risk_fraction=settings.sla_at_risk_fraction
+            )
+            if (status, state) in watched.open:
+                watched.open[status, state] += 1
             if state == SlaStatus.AT_RISK:
-                counts["at_risk"] += escalate(
+                watched.at_risk += escalate(
                     EscalateRequest(case_id=case.case_id, reason="sla_at_risk"),
                     settings,
                     stores=stores,
                     sns=sns,
                 )
             elif state == SlaStatus.BREACHED:
-                counts["breached"] += escalate(
+                watched.breached += escalate(
                     EscalateRequest(case_id=case.case_id, reason="sla_breached"),
                     settings,
                     stores=stores,
                     sns=sns,
                 )
-    return counts
+    return watched
 
 
 # --- the radiologist's side ------------------------------------------------------------------------
@@ -320,7 +354,9 @@ def token_of(assignment: AssignmentRecord, kms: Any) -> str:
     )
 
 
-def worklist(radiologist_id: str, *, stores: Stores) -> list[WorklistItem]:
+def worklist(
+    radiologist_id: str, *, stores: Stores, at_risk_fraction: float = AT_RISK_FRACTION
+) -> list[WorklistItem]:
     at = now()
     items = []
     for a in stores.assignments.for_radiologist(radiologist_id):
@@ -336,7 +372,7 @@ def worklist(radiologist_id: str, *, stores: Stores) -> list[WorklistItem]:
                 tier=case.tier,
                 due_at=a.due_at,
                 case_deadline=case.deadline,
-                sla=sla_status(case.submitted_at, case.deadline, at).value,
+                sla=sla_status(case.submitted_at, case.deadline, at, at_risk_fraction=at_risk_fraction).value,
             )
         )
     return sorted(items, key=lambda i: i.due_at)
@@ -450,9 +486,15 @@ def _read_seconds(assignment: AssignmentRecord, case: CaseRecord) -> int:
 
 
 def accept(
-    assignment_id: str, radiologist_id: str, *, stores: Stores, sfn: Any = None, kms: Any = None
+    assignment_id: str,
+    radiologist_id: str,
+    *,
+    stores: Stores,
+    sfn: Any = None,
+    kms: Any = None,
+    metrics: Metrics | None = None,
 ) -> ActionResult:
-    """Take the offer: the read starts, due by the case's SLA."""
+    """Take the offer: the read starts, due by the case's SLA (TimeToAccept: since the offer)."""
     assignment = own(assignment_id, radiologist_id, stores)
     sfn = sfn or clients.client("stepfunctions")
     if assignment.status == AssignmentStatus.ACCEPTED:
@@ -481,6 +523,7 @@ def accept(
     )
     if stores.assignments.get(assignment_id).status != AssignmentStatus.ACCEPTED:
         raise AssignmentClosed("The offer lapsed before it was accepted.")
+    measures.seconds(metrics, "TimeToAccept", assignment.offered_at, accepted)
     return ActionResult(assignment_id=assignment_id, status=AssignmentStatus.ACCEPTED)
 
 
@@ -788,23 +831,27 @@ def _finished(case: CaseRecord) -> datetime | None:
     return case.delivered_at
 
 
-def _ops_row(case: CaseRecord, at: datetime) -> dict[str, Any]:
+def _ops_row(case: CaseRecord, at: datetime, at_risk_fraction: float) -> dict[str, Any]:
     return {
         "case_id": case.case_id,
         "status": case.status,
         "tier": case.tier,
         "deadline": case.deadline,
-        "sla": sla_status(case.submitted_at, case.deadline, at, finished=_finished(case)).value,
+        "sla": sla_status(
+            case.submitted_at, case.deadline, at, finished=_finished(case), at_risk_fraction=at_risk_fraction
+        ).value,
         "escalated": case.escalated,
         "alerts": case.alerts,
     }
 
 
-def ops_cases(status: CaseStatus | None, *, stores: Stores) -> list[OpsCase]:
+def ops_cases(
+    status: CaseStatus | None, *, stores: Stores, at_risk_fraction: float = AT_RISK_FRACTION
+) -> list[OpsCase]:
     """Cases for ops, most urgent deadline first."""
     at = now()
     rows = [
-        OpsCase(**_ops_row(c, at))
+        OpsCase(**_ops_row(c, at, at_risk_fraction))
         for s in ([status] if status else list(CaseStatus))
         for c in stores.cases.by_status(s)
     ]
@@ -812,11 +859,11 @@ def ops_cases(status: CaseStatus | None, *, stores: Stores) -> list[OpsCase]:
     return sorted(rows, key=lambda r: (r.deadline or far, r.case_id))
 
 
-def ops_case(case_id: str, *, stores: Stores) -> OpsCaseDetail:
+def ops_case(case_id: str, *, stores: Stores, at_risk_fraction: float = AT_RISK_FRACTION) -> OpsCaseDetail:
     """One case's state and audit trail: every state change, who, when."""
     case = stores.cases.get(case_id)
     return OpsCaseDetail(
-        **_ops_row(case, now()),
+        **_ops_row(case, now(), at_risk_fraction),
         subspecialty=case.subspecialty,
         submitted_at=case.submitted_at,
         timeline=case.timeline,
@@ -828,7 +875,14 @@ def ops_case(case_id: str, *, stores: Stores) -> OpsCaseDetail:
 
 
 def reassign(
-    case_id: str, request: ReassignRequest, staff: str, *, stores: Stores, sfn: Any = None, kms: Any = None
+    case_id: str,
+    request: ReassignRequest,
+    staff: str,
+    *,
+    stores: Stores,
+    sfn: Any = None,
+    kms: Any = None,
+    at_risk_fraction: float = AT_RISK_FRACTION,
 ) -> OpsCaseDetail:
     """Take the case from its current radiologist; the workflow offers it to the next one."""
     live = [a for a in stores.assignments.for_case(case_id) if a.status in OPEN_ASSIGNMENT]
@@ -849,7 +903,7 @@ def reassign(
     sfn = sfn or clients.client("stepfunctions")
     with suppress(*sfn_errors(sfn)):
         sfn.send_task_failure(taskToken=token, error=DECLINED_ERROR)
-    return ops_case(case_id, stores=stores)
+    return ops_case(case_id, stores=stores, at_risk_fraction=at_risk_fraction)
 
 
 def radiologists(*, stores: Stores) -> list[Radiologist]:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from functools import cache
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from secondopinion.models import TranslatorName
 from secondopinion.settings import BaseFunctionSettings
+from secondopinion.sla import AT_RISK_FRACTION
 
 
 class AssignSettings(BaseFunctionSettings):
     ops_topic_arn: str
+    sla_at_risk_fraction: float = Field(default=AT_RISK_FRACTION, gt=0, lt=1)
+    """Share of a case's SLA elapsed after which ops are told it is at risk."""
     image_link_seconds: int = 300
     """Lifetime of the presigned links to a case's files in the assignment view."""
     translator: TranslatorName = "none"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from secondopinion import auth, observability
+from secondopinion import auth, masking, observability
 from secondopinion.api import resolver
 from secondopinion.models import (
     CodeRequested,
@@ -23,7 +23,7 @@ from .settings import get_settings
 logger = observability.logger("deliver")
 tracer = observability.tracer("deliver")
 metrics = observability.metrics("deliver")
-app = resolver()
+app = resolver(logger)
 
 
 def _cases() -> CaseStore:
@@ -44,6 +44,9 @@ def report_link(case_id: str, request: LinkRequest | None = None) -> ReportLink:
     else:
         case = logic.redeem_code(case_id, request.code, settings, cases=cases)
     link = logic.mint_link(case, request.format, settings, cases=cases)
+    logger.info(
+        "download link minted", extra={"format": request.format, "with_code": request.code is not None}
+    )
     metrics.add_metric(name="ReportDownloads", unit="Count", value=1)
     return link
 
@@ -64,14 +67,15 @@ def revoke_delivery(case_id: str) -> Revocation:
 
 
 @logger.inject_lambda_context(clear_state=True)
+@masking.failures_logged(logger)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "httpMethod" in event:
         return app.resolve(event, context)
-    settings = get_settings()
-    result = logic.deliver(
-        ReportResult.model_validate(event), settings, cases=CaseStore(settings.cases_table)
-    )
+    settings, report = get_settings(), ReportResult.model_validate(event)
+    logger.append_keys(case_id=report.case_id)
+    result = logic.deliver(report, settings, cases=CaseStore(settings.cases_table))
+    logger.info("patient notified")
     metrics.add_metric(name="Deliveries", unit="Count", value=1)
     return result.model_dump(mode="json")

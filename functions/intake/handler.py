@@ -7,11 +7,12 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from secondopinion import auth, observability
+from secondopinion import auth, masking, observability
 from secondopinion.api import resolver
 from secondopinion.models import (
     CaseCreated,
     CaseRequest,
+    CaseStatus,
     CaseView,
     CompleteRequest,
     ErasureResult,
@@ -30,7 +31,7 @@ from .settings import get_settings
 logger = observability.logger("intake")
 tracer = observability.tracer("intake")
 metrics = observability.metrics("intake")
-app = resolver()
+app = resolver(logger)
 
 
 def _stores() -> tuple[CaseStore, FileStore]:
@@ -39,13 +40,14 @@ def _stores() -> tuple[CaseStore, FileStore]:
 
 
 def _patient_case(case_id: str) -> Any:
-    logger.append_keys(case_id=case_id)
     return auth.authorize_patient(case_id, auth.bearer_token(app.current_event.headers), _stores()[0])
 
 
 @app.post("/cases", status_code=201)
 def create_case(request: CaseRequest) -> CaseCreated:
     created = logic.create_case(request, cases=_stores()[0])
+    logger.append_keys(case_id=created.case_id)
+    logger.info("case opened", extra={"tier": request.tier.value})
     metrics.add_metric(name="CasesCreated", unit="Count", value=1)
     return created
 
@@ -58,9 +60,12 @@ def declare_files(case_id: str, request: FilesRequest) -> FilesDeclared:
 @app.post("/cases/<case_id>/submit")
 def submit_case(case_id: str, request: SubmitRequest | None = None) -> CaseView:
     cases, files = _stores()
-    return logic.submit_case(
-        _patient_case(case_id), request or SubmitRequest(), get_settings(), cases=cases, files=files
-    )
+    case = _patient_case(case_id)
+    view = logic.submit_case(case, request or SubmitRequest(), get_settings(), cases=cases, files=files)
+    if view.status == CaseStatus.IN_REVIEW and case.status != CaseStatus.IN_REVIEW:
+        logger.info("review started", extra={"tier": case.tier.value})
+        metrics.add_metric(name="CasesSubmitted", unit="Count", value=1)
+    return view
 
 
 @app.post("/cases/<case_id>/files/<file_id>/parts")
@@ -94,6 +99,7 @@ def erase_case(case_id: str) -> ErasureResult:
     auth.require_ops(staff)
     settings = get_settings()
     erased = erasure.erase(case_id, staff.subject, settings, stores=Stores.from_settings(settings))
+    logger.info("case erased", extra={"ops_user": staff.subject})
     metrics.add_metric(name="CasesErased", unit="Count", value=1)
     return erased
 
@@ -106,6 +112,7 @@ def openapi() -> Response[str]:
 
 
 @logger.inject_lambda_context(clear_state=True)
+@masking.failures_logged(logger)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from secondopinion import observability
+from secondopinion import masking, observability
 from secondopinion.models import ReportRequest
 from secondopinion.store import AssignmentStore, CaseStore, FileStore, RosterStore
 
@@ -18,6 +18,7 @@ metrics = observability.metrics("report")
 
 
 @logger.inject_lambda_context(clear_state=True)
+@masking.failures_logged(logger)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -31,6 +32,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         assignments=AssignmentStore(s.assignments_table),
         roster=RosterStore(s.roster_table),
         files=FileStore(s.files_table),
+        metrics=metrics,
     )
+    logger.info("report stored")
     metrics.add_metric(name="ReportsGenerated", unit="Count", value=1)
     return result.model_dump()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from secondopinion import clients, studies
+from secondopinion import clients, measures, studies
 from secondopinion.clock import now
 from secondopinion.errors import ReportNotReady
 from secondopinion.models import (
@@ -23,6 +23,9 @@ from secondopinion.store import AssignmentStore, CaseStore, FileStore, RosterSto
 from .document import PriorChange, PriorComparison, TranslationNote, build_document
 from .render import render_html, render_pdf
 from .settings import ReportSettings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Metrics
 
 
 def verification_code() -> str:
@@ -83,8 +86,10 @@ def generate(
     roster: RosterStore,
     files: FileStore,
     s3: Any = None,
+    metrics: Metrics | None = None,
 ) -> ReportResult:
-    """Render and store the report; a retry after a crash re-renders under the same keys."""
+    """Render and store the report; a retry after a crash re-renders under the same keys.
+    TimeToReport: from the complete upload to the stored report."""
     case = cases.get(request.case_id)
     reading = request.reading
     assignment = assignments.get(reading.assignment_id)
@@ -134,10 +139,12 @@ def generate(
             ServerSideEncryption="aws:kms",
             SSEKMSKeyId=settings.kms_key_id,
         )
+    generated = now()
     cases.update(
         case.case_id,
-        TimelineEntry(at=now(), event="report_generated"),
+        TimelineEntry(at=generated, event="report_generated"),
         report_key=pdf_key,
         verification_code=code,
     )
+    measures.seconds(metrics, "TimeToReport", case.submitted_at, generated)
     return ReportResult(case_id=case.case_id, report_key=pdf_key, html_key=html_key)

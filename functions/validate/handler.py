@@ -12,7 +12,8 @@ import logging
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from secondopinion import observability
+from secondopinion import measures, observability
+from secondopinion.models import Verdict
 from secondopinion.store import CaseStore, FileStore
 
 from .logic import UploadedObject, validate_object
@@ -32,6 +33,7 @@ def _record(body: str) -> None:
     settings = get_settings()
     for s3_record in json.loads(body).get("Records", []):  # an s3:TestEvent has none
         obj = UploadedObject.from_s3_record(s3_record)
+        logger.append_keys(**obj.ids())  # every line about this object, a failure's too
         judged = validate_object(
             obj,
             files=FileStore(settings.files_table),
@@ -50,6 +52,9 @@ def _record(body: str) -> None:
                 },
             )
             metrics.add_metric(name=f"Files{judged.verdict.value.capitalize()}", unit="Count", value=1)
+            metrics.add_metric(name="FilesValidated", unit="Count", value=1)
+            if judged.verdict == Verdict.REJECTED:
+                measures.with_dimensions("validate", "FilesRejected", 1, reason=judged.reason or "unknown")
 
 
 @logger.inject_lambda_context(clear_state=True)

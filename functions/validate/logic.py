@@ -26,6 +26,14 @@ class UploadedObject(BaseModel):
     version_id: str | None = None
     content_type: str = "application/dicom"
 
+    def ids(self) -> dict[str, str | None]:
+        """The case and file the object's key names (None for a key outside cases/)."""
+        match = KEY_PATTERN.match(self.key)
+        return {
+            "case_id": match["case_id"] if match else None,
+            "file_id": match["file_id"] if match else None,
+        }
+
     @classmethod
     def from_s3_record(cls, record: dict[str, Any]) -> UploadedObject:
         obj = record["s3"]["object"]

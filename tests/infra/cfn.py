@@ -123,3 +123,17 @@ def state_machine_definition(state_machine: dict[str, Any]) -> dict[str, Any]:
         return dict(json.loads(body))
     delimiter, parts = body["Fn::Join"]
     return dict(json.loads(delimiter.join(p if isinstance(p, str) else TOKEN for p in parts)))
+
+
+def dashboard_body(dashboard: dict[str, Any]) -> dict[str, Any]:
+    """A dashboard's body as JSON; each reference inside it becomes `${<logical id>}` (a pseudo
+    parameter `${AWS::Region}`), so a test can say which resource a widget shows."""
+    body = dashboard["Properties"]["DashboardBody"]
+    if isinstance(body, str):
+        return dict(json.loads(body))
+    delimiter, parts = body["Fn::Join"]
+    return dict(
+        json.loads(
+            delimiter.join(p if isinstance(p, str) else "${" + (ref_id(p) or "Token") + "}" for p in parts)
+        )
+    )

@@ -19,7 +19,12 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
 @pytest.fixture(scope="session")
 def prod(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     """The same app for a production environment: data outlives the stack."""
-    return synthesize(operator_context(env_name="prod"), tmp_path_factory.mktemp("cdk-prod"))
+    context = operator_context(
+        "prod",
+        sender_email="reports@radiologie-beispiel.ch",
+        ops_emails=["ops@radiologie-beispiel.ch", "oncall@radiologie-beispiel.ch"],
+    )
+    return synthesize(context, tmp_path_factory.mktemp("cdk-prod"))
 
 
 @pytest.fixture(scope="session")

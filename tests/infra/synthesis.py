@@ -13,7 +13,7 @@ from aws_cdk.assertions import Template
 from constructs import IConstruct
 
 from infra.app import build_app
-from infra.config import CONTEXT_KEY
+from infra.config import CONTEXT_KEY, ENV_KEY
 from infra.functions import LAYER_DIR
 from infra.stack import SecondOpinionStack
 
@@ -41,10 +41,13 @@ class Synthesized:
         return str(self.stack.resolve(self.stack.get_logical_id(resource)))
 
 
-def operator_context(**overrides: object) -> dict[str, Any]:
-    """The context committed in cdk.json, with some of the service's settings changed."""
+def operator_context(env: str = "dev", **overrides: object) -> dict[str, Any]:
+    """The context committed in cdk.json choosing environment `env`, with some of its settings
+    changed (an environment cdk.json does not define is added)."""
     context: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
-    return {**context, CONTEXT_KEY: {**context.get(CONTEXT_KEY, {}), **overrides}}
+    settings = context[CONTEXT_KEY]
+    chosen = {**settings["environments"].get(env, {}), **overrides}
+    return {**context, CONTEXT_KEY: {**settings, "environments": {env: chosen}}, ENV_KEY: env}
 
 
 def require_layer() -> None:

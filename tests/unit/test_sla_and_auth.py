@@ -27,6 +27,13 @@ def test_sla_status_follows_the_elapsed_share_of_the_deadline(hours: float, expe
     assert sla_status(START, DEADLINE, START + timedelta(hours=hours)) == expected
 
 
+@pytest.mark.parametrize(("fraction", "expected"), [(0.5, SlaStatus.AT_RISK), (0.9, SlaStatus.ON_TRACK)])
+def test_the_operator_s_at_risk_fraction_moves_the_threshold(fraction: float, expected: SlaStatus) -> None:
+    # Given a case 60 % into its SLA / Then it is at risk past half, on track under 90 %
+    at = START + timedelta(hours=72 * 0.6)
+    assert sla_status(START, DEADLINE, at, at_risk_fraction=fraction) == expected
+
+
 def test_a_finished_case_is_met_or_breached_by_when_it_finished() -> None:
     assert sla_status(START, DEADLINE, DEADLINE + timedelta(days=9), finished=DEADLINE) == SlaStatus.MET
     assert (

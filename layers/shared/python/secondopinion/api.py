@@ -8,11 +8,13 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from .errors import DomainError
 
-logger = Logger(child=True)
+CORRELATED = ("case_id", "assignment_id", "file_id", "radiologist_id")
+"""Path parameters every log line of a request carries, so that a case's lines can be found."""
 
 
 def error_response(status: int, code: str, message: str) -> Response[Any]:
@@ -34,9 +36,17 @@ def _describe(errors: Sequence[Any]) -> str:
     return "; ".join(parts)
 
 
-def resolver() -> APIGatewayRestResolver:
-    """A REST resolver with pydantic validation and the project's error format."""
+def resolver(logger: Logger) -> APIGatewayRestResolver:
+    """A REST resolver with pydantic validation and the project's error format, whose requests log
+    through the function's `logger` with the ids in their path."""
     app = APIGatewayRestResolver(enable_validation=True)
+
+    def correlate(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+        parameters = app.current_event.path_parameters or {}
+        logger.append_keys(**{name: parameters[name] for name in CORRELATED if name in parameters})
+        return next_middleware(app)
+
+    app.use(middlewares=[correlate])
 
     @app.exception_handler(DomainError)
     def _domain(error: DomainError) -> Response[Any]:

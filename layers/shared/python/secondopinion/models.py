@@ -19,8 +19,11 @@ from .regions import Licence, covers
 class Contract(BaseModel):
     """Base for every contract: unknown fields are an error, not silently dropped."""
 
-    # Validators are built on first use: a function pays only for the contracts it touches.
-    model_config = ConfigDict(extra="forbid", use_enum_values=False, defer_build=True)
+    # Validators are built on first use: a function pays only for the contracts it touches. A
+    # validation error never quotes the value it refused: its text can end up in a log line.
+    model_config = ConfigDict(
+        extra="forbid", use_enum_values=False, defer_build=True, hide_input_in_errors=True
+    )
 
 
 class Tier(StrEnum):

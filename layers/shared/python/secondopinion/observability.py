@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
+from . import masking
+
 NAMESPACE = "SecondOpinion"
 
 
 def logger(service: str) -> Logger:
-    return Logger(service=service)
+    masking.quiet_libraries()
+    return Logger(service=service, logger_formatter=masking.MaskingFormatter())
 
 
 def tracer(service: str) -> Tracer:

@@ -15,11 +15,17 @@ class SlaStatus(StrEnum):
 
 
 AT_RISK_FRACTION = 0.75
-"""Share of the SLA elapsed after which a case counts as at risk."""
+"""Share of the SLA elapsed after which a case counts as at risk, unless the operator sets another
+(`sla_at_risk_fraction`)."""
 
 
 def sla_status(
-    started: datetime | None, deadline: datetime | None, at: datetime, finished: datetime | None = None
+    started: datetime | None,
+    deadline: datetime | None,
+    at: datetime,
+    finished: datetime | None = None,
+    *,
+    at_risk_fraction: float = AT_RISK_FRACTION,
 ) -> SlaStatus:
     """The SLA status at time `at`, or at `finished` for a case that is done."""
     if started is None or deadline is None:
@@ -30,4 +36,4 @@ def sla_status(
         return SlaStatus.BREACHED
     total = (deadline - started).total_seconds()
     elapsed = (at - started).total_seconds()
-    return SlaStatus.AT_RISK if total > 0 and elapsed / total >= AT_RISK_FRACTION else SlaStatus.ON_TRACK
+    return SlaStatus.AT_RISK if total > 0 and elapsed / total >= at_risk_fraction else SlaStatus.ON_TRACK

@@ -385,6 +385,13 @@ class AssignmentStore:
         item = self.table.get_item(Key={"assignment_id": assignment_id}, ConsistentRead=True).get("Item")
         return AssignmentRecord.model_validate(item) if item else None
 
+    def case_of(self, assignment_id: str) -> str | None:
+        """The case an assignment belongs to (only that attribute is read), or None."""
+        item = self.table.get_item(Key={"assignment_id": assignment_id}, ProjectionExpression="case_id").get(
+            "Item"
+        )
+        return str(item["case_id"]) if item else None
+
     def create_once(self, assignment: AssignmentRecord) -> bool:
         """Write a new assignment; False if one with this id exists already."""
         try:
