@@ -2,7 +2,8 @@
 
 moto's server runs in this process with Step Functions execution on; the synthesized template
 is deployed into it; Lambda invocations (from Step Functions, the upload queue and the gateway)
-run the real handlers; the gateway serves the REST API on 127.0.0.1.
+run the real handlers; the gateway serves the REST API on 127.0.0.1. Failed queue messages are
+delivered again, as Lambda's poller would; `faults` can make chosen invocations fail.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import Any
 
 import boto3
 
-from . import adapter, cloud, gateway, schedules, tokens
+from . import adapter, cloud, gateway, queues, schedules, tokens
+from .faults import FaultPlan
 from .roster import DEMO_ROSTER
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,7 @@ class LocalSystem:
     time_scale: float = 1.0
     state_dir: Path = tokens.STATE_DIR
     allowed_origins: list[str] = field(default_factory=lambda: ["*"])
+    faults: FaultPlan = field(default_factory=FaultPlan)
 
     def start(self) -> LocalSystem:
         import moto.core.config as moto_config
@@ -51,7 +54,8 @@ class LocalSystem:
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.aws_port, verbose=False)
         self._moto.start()
         os.environ.update(cloud.aws_environment(self.aws_endpoint, self.region))
-        self.invocations = adapter.install()
+        self.faults.time_scale = self.time_scale
+        self.invocations = adapter.install(faults=self.faults)
         self.session = boto3.session.Session(region_name=self.region)
         self.resources = cloud.deploy(assembly, self.session)
         self.template = template = assembly.template
@@ -84,11 +88,13 @@ class LocalSystem:
             ),
             self.time_scale,
         ).start()
+        self._redelivery = queues.Redelivery(cloud.ACCOUNT, self.region, self.time_scale).start()
         self.port = self._http.server_address[1]
         return self
 
     def stop(self) -> None:
         self._scheduler.stop()
+        self._redelivery.stop()
         self._http.shutdown()
         self._http.server_close()
         self._moto.stop()
