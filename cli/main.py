@@ -1,4 +1,5 @@
-"""The `secondopinion` command: run the system locally, mint local staff tokens, demo, validate."""
+"""The `secondopinion` command: run the system locally, mint local staff tokens, demo, validate,
+replay dead letters, and measure the cost of a case."""
 
 from __future__ import annotations
 
@@ -62,6 +63,20 @@ def _roster_import(args: argparse.Namespace) -> int:
     )
 
 
+def _ops_replay(args: argparse.Namespace) -> int:
+    from .ops import run_replay
+
+    return run_replay(
+        stack=args.stack,
+        queue=args.queue,
+        dead_letters=args.dead_letters,
+        dry_run=args.dry_run,
+        limit=args.limit,
+        region=args.region,
+        endpoint_url=args.endpoint_url,
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="secondopinion", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -96,6 +111,18 @@ def parser() -> argparse.ArgumentParser:
     importing.add_argument("--dry-run", action="store_true", help="say what would change, write nothing")
     importing.add_argument("--capacity-only", action="store_true", help="update capacities only")
     importing.set_defaults(run=_roster_import)
+
+    ops = sub.add_parser("ops", help="operate a deployed (or the local) stack")
+    ops_sub = ops.add_subparsers(dest="ops_command", required=True)
+    replay = ops_sub.add_parser("replay", help="send the upload dead letters back to the upload queue")
+    replay.add_argument("--stack", help="stack name (e.g. SecondOpinion-prod): the queues from its outputs")
+    replay.add_argument("--queue", help="URL of the queue to replay into (default: from the stack)")
+    replay.add_argument("--dead-letters", help="URL of the dead-letter queue (default: from the stack)")
+    replay.add_argument("--dry-run", action="store_true", help="list the dead letters, move nothing")
+    replay.add_argument("--limit", type=int, help="replay at most this many messages")
+    replay.add_argument("--region", help="AWS region (default: your AWS configuration)")
+    replay.add_argument("--endpoint-url", help="another endpoint, e.g. the local stack's AWS (moto)")
+    replay.set_defaults(run=_ops_replay)
 
     validate = sub.add_parser("validate", help="judge local files as the upload validation would")
     validate.add_argument("--json", action="store_true", help="one JSON object per file on stdout")
