@@ -10,7 +10,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 LAYER_PLATFORMS := --platform manylinux2014_aarch64 --platform manylinux_2_28_aarch64 --platform manylinux_2_34_aarch64
 SHARED_SOURCES := $(shell find layers/shared -name '*.py') $(shell find functions -name '*.py')
 
-.PHONY: setup layer synth demo local test test-fast test-tools bench lint format deploy clean
+.PHONY: setup layer synth demo local test test-fast test-tools bench load faults cost lint format deploy clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -59,6 +59,16 @@ test-tools:
 
 bench: setup
 	$(PY) benchmarks/validate_bench.py
+
+# The proof on the local stack (README "Proving it"): ARGS='--cases 5 --files 10' for a quick look.
+load: setup synth
+	$(PY) benchmarks/load.py $(ARGS)
+
+faults: setup synth
+	$(PY) benchmarks/faults.py $(ARGS)
+
+cost: setup synth
+	$(VENV)/bin/secondopinion cost $(ARGS)
 
 test-fast: setup
 	$(VENV)/bin/pytest tests/unit
