@@ -188,6 +188,7 @@ class Radiologists:
     poll: float = 0.5
     fetch_images: bool = False
     """Also download every file of a case once (the viewer), as a radiologist's workstation does."""
+    cosign_comment: str = ""
     actions: list[tuple[str, str, str]] = field(default_factory=list)
     """(radiologist id, assignment id, action) of every action taken."""
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -244,7 +245,7 @@ class Radiologists:
             self.api.call("POST", f"{path}/consensus", token, json=self.reading(view))
             action = "consensus"
         elif item["status"] == "cosign":
-            self.api.call("POST", f"{path}/cosign", token, json={"comment": ""})
+            self.api.call("POST", f"{path}/cosign", token, json={"comment": self.cosign_comment})
             action = "cosign"
         else:
             return

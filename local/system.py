@@ -142,3 +142,13 @@ class LocalSystem:
             {"to": m.destinations, "subject": m.subject, "body": m.body}
             for m in ses_backends[cloud.ACCOUNT][self.region].sent_messages
         ]
+
+    def published(self) -> list[dict[str, Any]]:
+        """What the functions published to SNS topics (the ops alerts), as moto keeps it."""
+        from moto.sns.models import sns_backends
+
+        return [
+            {"topic": arn, "subject": subject, "message": message}
+            for arn, topic in sns_backends[cloud.ACCOUNT][self.region].topics.items()
+            for _, message, subject, _, _ in topic.sent_notifications
+        ]
