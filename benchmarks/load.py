@@ -17,6 +17,7 @@ import math
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from collections.abc import Sequence
@@ -65,6 +66,8 @@ class LoadRun:
     validated: float
     finished: float
     reconciliation: Reconciliation
+    failures: list[str] = field(default_factory=list)
+    """Patients who could not submit their case, and why."""
 
     @property
     def files(self) -> int:
@@ -126,6 +129,35 @@ def wait_until_done(system: LocalSystem, case_ids: list[str], timeout: float) ->
         time.sleep(0.5)
 
 
+class Progress:
+    """Every `every` seconds, one line on stderr: files judged, cases submitted and ended."""
+
+    def __init__(self, system: LocalSystem, cases: int, files: int, every: float) -> None:
+        self.system, self.cases, self.files, self.every = system, cases, files, every
+        self.submitted: list[str] = []
+        self._stop = threading.Event()
+        self._started = time.monotonic()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="progress")
+
+    def __enter__(self) -> Progress:
+        if self.every:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            judged = sum(1 for c in self.system.invocations.since(self._started) if c.trigger == "queue")
+            print(
+                f"  [{time.monotonic() - self._started:5.0f} s] {judged} validations, "
+                f"{len(self.submitted)}/{self.cases} cases submitted",
+                file=sys.__stderr__,
+                flush=True,
+            )
+
+
 def run_load(
     system: LocalSystem,
     *,
@@ -137,9 +169,11 @@ def run_load(
     expedited_every: int = 0,
     poll: float = 1.0,
     timeout: float = 600,
+    progress_every: float = 0,
 ) -> LoadRun:
-    """Drive `cases` concurrent cases of `files` files each; `roster` radiologists are added first."""
-    api = Api(system.api_url, timeout=120)
+    """Drive `cases` concurrent cases of `files` files each; `roster` radiologists are added first.
+    A patient who cannot submit is reported, not fatal: the others carry on."""
+    api = Api(system.api_url, timeout=timeout)
     key = tokens.signing_key(system.state_dir)
     ops = tokens.mint(tokens.ops_claims(), key)
     for entry in roster or []:
@@ -151,20 +185,34 @@ def run_load(
         tier = "expedited" if expedited_every and index % expedited_every == expedited_every - 1 else "standard"
         specs.append(CaseSpec(files=write_series(template, files, folder / f"case-{index:03d}"), tier=tier))
     bots = Radiologists(api, {r: tokens.mint(tokens.radiologist_claims(r), key) for r in radiologists}, poll=poll)
+    failures: list[str] = []
+    progress = Progress(system, cases, files, progress_every)
+
+    def patient(spec: CaseSpec) -> OpenedCase | None:
+        try:
+            opened = open_case(api, spec, poll=poll, patience=timeout)
+        except Exception as error:  # reported with the reconciliation
+            failures.append(f"a patient could not submit: {type(error).__name__}: {error}")
+            return None
+        progress.submitted.append(opened.case_id)
+        return opened
+
     started = time.monotonic()
-    with bots, ThreadPoolExecutor(max_workers=cases) as patients:
-        opened = list(patients.map(lambda spec: open_case(api, spec, poll=poll), specs))
-        validated = max(c.validated for c in opened)
+    with bots, progress, ThreadPoolExecutor(max_workers=cases) as patients:
+        opened = [c for c in patients.map(patient, specs) if c is not None]
+        validated = max((c.validated for c in opened), default=time.monotonic())
         wait_until_done(system, [c.case_id for c in opened], timeout)
     finished = time.monotonic()
-    ids = [c.case_id for c in opened]
+    checked = reconcile(system, [c.case_id for c in opened], captured, files_per_case=files)
+    checked.problems[:0] = failures
     return LoadRun(
         opened=opened,
         times=[stage_times(system, c) for c in opened],
         started=started,
         validated=validated,
         finished=finished,
-        reconciliation=reconcile(system, ids, captured, files_per_case=files),
+        reconciliation=checked,
+        failures=failures,
     )
 
 
@@ -239,6 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 roster=roster,
                 expedited_every=options.expedited_every,
                 timeout=2 * sla,
+                progress_every=30,
             )
         print("\nbaseline, 1 case alone:")
         print("\n".join(_stage_table(baseline, None)))

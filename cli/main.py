@@ -77,6 +77,13 @@ def _ops_replay(args: argparse.Namespace) -> int:
     )
 
 
+def _cost(args: argparse.Namespace) -> int:
+    from .cost import run
+
+    prices = Path(args.prices) if args.prices else None
+    return run(files=args.files, prices_path=prices, assembly=Path(args.assembly), as_json=args.json)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="secondopinion", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -123,6 +130,13 @@ def parser() -> argparse.ArgumentParser:
     replay.add_argument("--region", help="AWS region (default: your AWS configuration)")
     replay.add_argument("--endpoint-url", help="another endpoint, e.g. the local stack's AWS (moto)")
     replay.set_defaults(run=_ops_replay)
+
+    cost = sub.add_parser("cost", help="the AWS cost of a standard, an expedited and a consensus case")
+    cost.add_argument("--files", type=int, default=100, help="DICOM files per case (default 100)")
+    cost.add_argument("--prices", help="price file (default: the checked-in eu-central-2 prices)")
+    cost.add_argument("--assembly", default="cdk.out")
+    cost.add_argument("--json", action="store_true", help="the figures as JSON")
+    cost.set_defaults(run=_cost)
 
     validate = sub.add_parser("validate", help="judge local files as the upload validation would")
     validate.add_argument("--json", action="store_true", help="one JSON object per file on stdout")

@@ -130,8 +130,11 @@ def _declare(api: Api, case_id: str, token: str, spec: CaseSpec, names: list[str
     raise AssertionError("unreachable")
 
 
-def open_case(api: Api, spec: CaseSpec, *, upload_workers: int = 4, poll: float = 0.5) -> OpenedCase:
-    """Create, declare, upload (`upload_workers` at a time, like a browser) and submit a case."""
+def open_case(
+    api: Api, spec: CaseSpec, *, upload_workers: int = 4, poll: float = 0.5, patience: float = 300
+) -> OpenedCase:
+    """Create, declare, upload (`upload_workers` at a time, like a browser) and submit a case,
+    waiting at most `patience` seconds for the verdicts once the files are sent."""
     # A browser retries a failed create too; a create that failed after its work leaves an
     # unused case behind.
     created = retrying(lambda: api.call("POST", "/cases", json=spec.request()), "create")
@@ -141,13 +144,13 @@ def open_case(api: Api, spec: CaseSpec, *, upload_workers: int = 4, poll: float 
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=upload_workers) as pool:
         list(pool.map(lambda pair: api.upload(pair[0], pair[1]), zip(uploads, spec.files, strict=True)))
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + patience
     while True:
         case = retrying(lambda: api.call("GET", f"/cases/{case_id}", token), "the case")
         if all(f["verdict"] != "pending" for f in case["files"]):
             break
         if time.monotonic() > deadline:
-            raise TimeoutError(f"case {case_id}: files still pending after 300 s")
+            raise TimeoutError(f"case {case_id}: files still pending after {patience:.0f} s")
         time.sleep(poll)
     validated = time.monotonic()
     confirm = {"confirm_different_people": True} if case["people"] > 1 else None

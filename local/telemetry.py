@@ -15,12 +15,15 @@ import json
 import logging
 import sys
 import threading
+import time
 from collections.abc import Generator, Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from aws_lambda_powertools.tracing.base import BaseProvider, BaseSegment
+
+from . import adapter
 
 STEPS = ("intake", "validate", "assign", "report", "deliver")
 LAMBDA_LOG_LEVEL = logging.INFO
@@ -35,15 +38,30 @@ class LogEvent:
     line: str
     """The line as its handler writes it, which is what CloudWatch Logs would store."""
     fields: dict[str, Any]
+    running: tuple[str, str] | None = None
+    """(step, trigger) of the invocation that logged it; None for the local stack's own lines."""
+    at: float = 0.0  # time.monotonic()
+
+
+@dataclass(frozen=True)
+class Printed:
+    line: str
+    running: tuple[str, str] | None
+    at: float
 
 
 @dataclass
 class Telemetry:
     logs: list[LogEvent] = field(default_factory=list)
-    printed: list[str] = field(default_factory=list)
+    output: list[Printed] = field(default_factory=list)
     traces: list[str] = field(default_factory=list)
     """Each annotation and piece of metadata as 'segment: key=value' (value as JSON)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def printed(self) -> list[str]:
+        with self.lock:
+            return [p.line for p in self.output]
 
     @property
     def metrics(self) -> list[str]:
@@ -57,7 +75,7 @@ class Telemetry:
     def everything(self) -> list[str]:
         """Every log line, printed line and trace entry."""
         with self.lock:
-            return [*(e.line for e in self.logs), *self.printed, *self.traces]
+            return [*(e.line for e in self.logs), *(p.line for p in self.output), *self.traces]
 
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
@@ -76,7 +94,7 @@ class _Collector(logging.Handler):
         except Exception:  # a record that cannot be formatted is still kept, plainly
             line = _PLAIN.format(record)
         fields = {k: v for k, v in vars(record).items() if k not in _STANDARD}
-        event = LogEvent(record.name, record.getMessage(), line, fields)
+        event = LogEvent(record.name, record.getMessage(), line, fields, adapter.running(), time.monotonic())
         with self.telemetry.lock:
             self.telemetry.logs.append(event)
 
@@ -92,8 +110,9 @@ class _Tee(io.TextIOBase):
         pending = getattr(self._partial, "text", "") + text
         *lines, self._partial.text = pending.split("\n")
         if lines:
+            running, at = adapter.running(), time.monotonic()
             with self.telemetry.lock:
-                self.telemetry.printed.extend(lines)
+                self.telemetry.output.extend(Printed(line, running, at) for line in lines)
         return int(self.target.write(text)) if self.echo else len(text)
 
     def flush(self) -> None:
