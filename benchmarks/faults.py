@@ -53,15 +53,22 @@ def _each_kind(step: str, trigger: str, on_exception: str, why: str, retried: st
     """The three kinds of fault in one place: an unexpected exception is handled as `on_exception`
     says; a timeout and a throttled call are transient, retried, and recover."""
     return [
-        Scenario(Fault(step, kind, trigger=trigger), on_exception if kind == FaultKind.EXCEPTION else RECOVERED,
-                 why if kind == FaultKind.EXCEPTION else retried)
+        Scenario(
+            Fault(step, kind, trigger=trigger),
+            on_exception if kind == FaultKind.EXCEPTION else RECOVERED,
+            why if kind == FaultKind.EXCEPTION else retried,
+        )
         for kind in KINDS
     ]
 
 
 SCENARIOS: list[Scenario] = [
-    *_each_kind("intake", SUBMIT_ROUTE, RECOVERED, "the browser retries the 502", "the browser retries the 502"),
-    *_each_kind("validate", "queue", RECOVERED, "the message is delivered again", "the message is delivered again"),
+    *_each_kind(
+        "intake", SUBMIT_ROUTE, RECOVERED, "the browser retries the 502", "the browser retries the 502"
+    ),
+    *_each_kind(
+        "validate", "queue", RECOVERED, "the message is delivered again", "the message is delivered again"
+    ),
     *_each_kind("assign", "assign", ESCALATED, "catcher: EscalateFailure", "task retry"),
     *_each_kind("assign", "offer", ESCALATED, "catcher: EscalateFailure", "task retry"),
     *_each_kind("assign", REPORT_ROUTE, RECOVERED, "the workstation retries", "the workstation retries"),
@@ -98,25 +105,28 @@ class Outcome:
         alerts = ",".join(self.alerts) or "-"
         return (
             f"{mark} {self.scenario.fault.describe():72} {self.result:9} {self.execution:9} "
-            f"{self.case_status:9} {alerts:22} {self.task_failures:2} {self.seconds:5.1f}  {self.scenario.why}"
+            f"{self.case_status:9} {alerts:22} {self.task_failures:2} {self.seconds:5.1f}  "
+            f"{self.scenario.why}"
         )
 
 
-HEADER = (
-    f"    {'fault':72} {'outcome':9} {'execution':9} {'case':9} {'alerts':22} tf {'s':>5}  how"
-)
+HEADER = f"    {'fault':72} {'outcome':9} {'execution':9} {'case':9} {'alerts':22} tf {'s':>5}  how"
 
 
 class Bench:
     """The local stack with scripted radiologists at work, running one scenario at a time."""
 
-    def __init__(self, system: LocalSystem, folder: Path, captured: telemetry.Telemetry | None = None) -> None:
+    def __init__(
+        self, system: LocalSystem, folder: Path, captured: telemetry.Telemetry | None = None
+    ) -> None:
         self.system, self.folder, self.captured = system, folder, captured
         self.api = Api(system.api_url, timeout=60)
         key = tokens.signing_key(system.state_dir)
         ops_token = tokens.mint(tokens.ops_claims(), key)
         staff = [r["radiologist_id"] for r in self.api.call("GET", "/ops/radiologists", ops_token)]
-        self.radiologists = Radiologists(self.api, {r: tokens.mint(tokens.radiologist_claims(r), key) for r in staff})
+        self.radiologists = Radiologists(
+            self.api, {r: tokens.mint(tokens.radiologist_claims(r), key) for r in staff}
+        )
         self.bound = 2 * 72 * 3600 / system.time_scale  # twice the standard SLA
         self.count = 0
 
@@ -142,8 +152,18 @@ class Bench:
         patient.join(timeout=self.bound)
         if not opened:
             faults.clear()
-            return Outcome(scenario, "-", LOST, "-", "-", [], len(faults.injected), 0, time.monotonic() - started,
-                           ["the patient could not submit the case"])
+            return Outcome(
+                scenario,
+                "-",
+                LOST,
+                "-",
+                "-",
+                [],
+                len(faults.injected),
+                0,
+                time.monotonic() - started,
+                ["the patient could not submit the case"],
+            )
         case_id = opened[0].case_id
         execution = self._wait(case_id)
         injected = max(injected, len(faults.injected))
@@ -157,7 +177,9 @@ class Bench:
         queue, dead = queues(self.system)
         deadline = time.monotonic() + self.bound
         while time.monotonic() < deadline:
-            attributes = sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["ApproximateNumberOfMessages"])
+            attributes = sqs.get_queue_attributes(
+                QueueUrl=dead, AttributeNames=["ApproximateNumberOfMessages"]
+            )
             if int(attributes["Attributes"]["ApproximateNumberOfMessages"]) >= count:
                 break
             time.sleep(0.5)
@@ -175,10 +197,14 @@ class Bench:
                 return status
             time.sleep(0.3)
 
-    def _outcome(self, scenario: Scenario, case_id: str, execution: str, injected: int, seconds: float) -> Outcome:
+    def _outcome(
+        self, scenario: Scenario, case_id: str, execution: str, injected: int, seconds: float
+    ) -> Outcome:
         sfn = self.system.session.client("stepfunctions")
         history: list[dict[str, Any]] = []
-        for page in sfn.get_paginator("get_execution_history").paginate(executionArn=execution_arn(self.system, case_id)):
+        for page in sfn.get_paginator("get_execution_history").paginate(
+            executionArn=execution_arn(self.system, case_id)
+        ):
             history += page["events"]
         failures = sum(1 for e in history if e["type"] in ("TaskFailed", "LambdaFunctionFailed"))
         checked = reconcile(self.system, [case_id], self.captured, files_per_case=FILES)
@@ -194,8 +220,18 @@ class Bench:
             result = LOST
         if injected == 0:
             checked.problems.append("the fault was never injected")
-        return Outcome(scenario, case_id, result, execution, case["status"], case["alerts"], injected, failures,
-                       seconds, checked.problems)
+        return Outcome(
+            scenario,
+            case_id,
+            result,
+            execution,
+            case["status"],
+            case["alerts"],
+            injected,
+            failures,
+            seconds,
+            checked.problems,
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -212,20 +248,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"local stack up; time {options.time_scale:g}x faster; {len(chosen)} scenarios, one case each")
         print("tf: task failures the state machine saw (each retried or caught)\n")
         print(HEADER)
-        with tempfile.TemporaryDirectory(prefix="faults-") as folder, telemetry.capture(echo=False) as captured:
-            with Bench(system, Path(folder), captured) as bench:
-                for scenario in chosen:
-                    outcome = bench.run(scenario)
-                    outcomes.append(outcome)
-                    print(outcome.line(), file=sys.__stdout__, flush=True)
+        with (
+            tempfile.TemporaryDirectory(prefix="faults-") as folder,
+            telemetry.capture(echo=False) as captured,
+            Bench(system, Path(folder), captured) as bench,
+        ):
+            for scenario in chosen:
+                outcome = bench.run(scenario)
+                outcomes.append(outcome)
+                print(outcome.line(), file=sys.__stdout__, flush=True)
     finally:
         system.stop()
     wrong = [o for o in outcomes if not o.as_designed]
     for o in wrong:
         for problem in o.problems or [f"expected {o.scenario.expect}, got {o.result}"]:
             print(f"  {o.scenario.fault.describe()}: {problem}")
-    print(f"\n{len(outcomes) - len(wrong)} of {len(outcomes)} scenarios ended as designed; "
-          f"{sum(o.result == STUCK for o in outcomes)} executions left running")
+    print(
+        f"\n{len(outcomes) - len(wrong)} of {len(outcomes)} scenarios ended as designed; "
+        f"{sum(o.result == STUCK for o in outcomes)} executions left running"
+    )
     return 1 if wrong else 0
 
 

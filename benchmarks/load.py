@@ -182,9 +182,13 @@ def run_load(
     specs = []
     for index in range(cases):
         template = SERIES[index % len(SERIES)]
-        tier = "expedited" if expedited_every and index % expedited_every == expedited_every - 1 else "standard"
+        tier = (
+            "expedited" if expedited_every and index % expedited_every == expedited_every - 1 else "standard"
+        )
         specs.append(CaseSpec(files=write_series(template, files, folder / f"case-{index:03d}"), tier=tier))
-    bots = Radiologists(api, {r: tokens.mint(tokens.radiologist_claims(r), key) for r in radiologists}, poll=poll)
+    bots = Radiologists(
+        api, {r: tokens.mint(tokens.radiologist_claims(r), key) for r in radiologists}, poll=poll
+    )
     failures: list[str] = []
     progress = Progress(system, cases, files, progress_every)
 
@@ -230,7 +234,9 @@ def _stage_table(run: LoadRun, baseline: LoadRun | None) -> list[str]:
         if not values:
             lines.append(f"  {stage:18} {'-':>7}")
             continue
-        row = f"  {stage:18} {percentile(values, 0.5):7.2f} {percentile(values, 0.95):7.2f} {max(values):7.2f}"
+        row = (
+            f"  {stage:18} {percentile(values, 0.5):7.2f} {percentile(values, 0.95):7.2f} {max(values):7.2f}"
+        )
         alone = [t.stages[stage] for t in baseline.times if stage in t.stages] if baseline else []
         if alone and statistics.median(alone) > 0:
             row += f"  {percentile(values, 0.5) / statistics.median(alone):8.1f}x"
@@ -241,8 +247,11 @@ def _stage_table(run: LoadRun, baseline: LoadRun | None) -> list[str]:
 def print_report(run: LoadRun, baseline: LoadRun | None, calls: list[Any]) -> None:
     elapsed = run.finished - run.started
     upload_phase = run.validated - run.started
-    print(f"\n{len(run.opened)} cases, {run.files} files, {elapsed:.1f} s from the first upload to the last end")
-    print(f"  throughput: {run.files / upload_phase:.1f} files validated/s over the upload phase ({upload_phase:.1f} s)")
+    print(
+        f"\n{len(run.opened)} cases, {run.files} files, {elapsed:.1f} s from the first upload to the last end"
+    )
+    print(f"  throughput: {run.files / upload_phase:.1f} files validated/s over the upload phase", end="")
+    print(f" ({upload_phase:.1f} s)")
     print(f"              {len(run.opened) / elapsed * 60:.1f} cases/min end to end")
     durations = [c.duration_ms for c in calls if c.step == "validate" and c.trigger == "queue"]
     if durations:
@@ -263,7 +272,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cases", type=int, default=50, help="concurrent cases (50)")
     parser.add_argument("--files", type=int, default=100, help="DICOM files per case (100)")
     parser.add_argument("--time-scale", type=float, default=600, help="SLA time compression (600)")
-    parser.add_argument("--expedited-every", type=int, default=5, help="every Nth case expedited (5; 0: none)")
+    parser.add_argument(
+        "--expedited-every", type=int, default=5, help="every Nth case expedited (5; 0: none)"
+    )
     parser.add_argument("--assembly", default="cdk.out")
     options = parser.parse_args(argv)
     warnings.simplefilter("ignore")
@@ -274,9 +285,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"local stack up; time {options.time_scale:g}x faster (standard SLA {sla:.0f} s)")
         roster = load_roster(options.cases)
         print(f"baseline: 1 case alone; then {options.cases} concurrent cases of {options.files} files each,")
-        print(f"with {len(roster)} radiologists added by PUT /ops/radiologists (capacity {CAPACITY})", flush=True)
+        print(
+            f"with {len(roster)} radiologists added by PUT /ops/radiologists (capacity {CAPACITY})",
+            flush=True,
+        )
         with tempfile.TemporaryDirectory(prefix="load-") as folder, telemetry.capture(echo=False) as captured:
-            baseline = run_load(system, cases=1, files=options.files, folder=Path(folder) / "alone", timeout=2 * sla)
+            baseline = run_load(
+                system, cases=1, files=options.files, folder=Path(folder) / "alone", timeout=2 * sla
+            )
             mark = time.monotonic()
             run = run_load(
                 system,
@@ -289,12 +305,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 timeout=2 * sla,
                 progress_every=30,
             )
-        print("\nbaseline, 1 case alone:")
-        print("\n".join(_stage_table(baseline, None)))
-        print_report(run, baseline, system.invocations.since(mark))
-        return 0 if run.reconciliation.ok else 1
     finally:
         system.stop()
+    print("\nbaseline, 1 case alone:")
+    print("\n".join(_stage_table(baseline, None)))
+    print_report(run, baseline, system.invocations.since(mark))
+    return 0 if run.reconciliation.ok else 1
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ from .scenario import CaseSpec, Radiologists, open_case, write_series
 
 GOAL_USD = 0.01
 """Compute and requests per standard case."""
-KINDS = {
+KINDS: dict[str, dict[str, Any]] = {
     "standard": {"tier": "standard"},
     "expedited": {"tier": "expedited"},
     "consensus": {"tier": "standard", "consensus": True},
@@ -111,7 +111,11 @@ class Price:
 
 def load_prices(path: Path | None = None) -> tuple[dict[str, Price], dict[str, Any]]:
     """The prices of a price file (the checked-in one by default), checked for every key needed."""
-    text = path.read_text() if path else resources.files("cli").joinpath("data/prices-eu-central-2.json").read_text()
+    text = (
+        path.read_text()
+        if path
+        else resources.files("cli").joinpath("data/prices-eu-central-2.json").read_text()
+    )
     document = json.loads(text)
     prices = {}
     for key in REQUIRED:
@@ -157,7 +161,9 @@ class Usage:
         return sum(1 for c in self.invocations if c.trigger == "queue")
 
     def count(self, service: str, operations: set[str] | None = None) -> int:
-        return sum(n for (s, op), n in self.aws.items() if s == service and (operations is None or op in operations))
+        return sum(
+            n for (s, op), n in self.aws.items() if s == service and (operations is None or op in operations)
+        )
 
 
 @dataclass(frozen=True)
@@ -191,7 +197,9 @@ def bill(usage: Usage, prices: dict[str, Price]) -> tuple[list[Item], list[Item]
         Item("Step Functions state transitions", usage.transitions, p["step_functions_transition"]),
         Item("API Gateway requests", usage.api_requests, p["api_gateway_rest_request"]),
         Item("WAF inspected requests", usage.api_requests, p["waf_request"]),
-        Item("S3 PUT/COPY/POST/LIST", usage.count("s3", S3_PUT_CLASS) + usage.client_puts, p["s3_put_request"]),
+        Item(
+            "S3 PUT/COPY/POST/LIST", usage.count("s3", S3_PUT_CLASS) + usage.client_puts, p["s3_put_request"]
+        ),
         Item("S3 GET/HEAD", s3_get + usage.client_gets, p["s3_get_request"]),
         Item("DynamoDB write request units", usage.dynamo_units["write"], p["dynamodb_write_request_unit"]),
         Item("DynamoDB read request units", usage.dynamo_units["read"], p["dynamodb_read_request_unit"]),
@@ -203,8 +211,16 @@ def bill(usage: Usage, prices: dict[str, Price]) -> tuple[list[Item], list[Item]
         Item("X-Ray traces", traces, p["xray_trace_recorded"]),
     ]
     retained = [
-        Item("S3 storage, uploads for 12 months (GB-month)", usage.uploaded_bytes / GB * 12, p["s3_storage_gb_month"]),
-        Item("S3 storage, report for 120 months (GB-month)", usage.report_bytes / GB * 120, p["s3_storage_gb_month"]),
+        Item(
+            "S3 storage, uploads for 12 months (GB-month)",
+            usage.uploaded_bytes / GB * 12,
+            p["s3_storage_gb_month"],
+        ),
+        Item(
+            "S3 storage, report for 120 months (GB-month)",
+            usage.report_bytes / GB * 120,
+            p["s3_storage_gb_month"],
+        ),
         Item("Data out to the internet (GB)", usage.sent_bytes / GB, p["data_transfer_out_gb"]),
     ]
     return compute, retained
@@ -218,7 +234,9 @@ def _transitions_and_log_bytes(system: LocalSystem, case_id: str) -> tuple[int, 
     execution's log events (level ALL, without execution data) from its history."""
     sfn = system.session.client("stepfunctions")
     events: list[dict[str, Any]] = []
-    for page in sfn.get_paginator("get_execution_history").paginate(executionArn=execution_arn(system, case_id)):
+    for page in sfn.get_paginator("get_execution_history").paginate(
+        executionArn=execution_arn(system, case_id)
+    ):
         events += page["events"]
     entered = sum(1 for e in events if e["type"].endswith("StateEntered"))
     tasks = sum(1 for e in events if e["type"] == "TaskStateEntered")
@@ -226,7 +244,11 @@ def _transitions_and_log_bytes(system: LocalSystem, case_id: str) -> tuple[int, 
     size = 0
     for event in events:
         lean = {
-            k: ({n: v for n, v in d.items() if n not in ("input", "output", "parameters")} if isinstance(d, dict) else d)
+            k: (
+                {n: v for n, v in d.items() if n not in ("input", "output", "parameters")}
+                if isinstance(d, dict)
+                else d
+            )
             for k, d in event.items()
         }
         size += len(json.dumps(lean, default=str))
@@ -247,10 +269,12 @@ def measure(
     mark = time.monotonic()
     case = open_case(api, spec, poll=1.0)
     wait_for(
-        lambda: system.session.client("stepfunctions").describe_execution(
-            executionArn=execution_arn(system, case.case_id)
-        )["status"]
-        != "RUNNING",
+        lambda: (
+            system.session.client("stepfunctions").describe_execution(
+                executionArn=execution_arn(system, case.case_id)
+            )["status"]
+            != "RUNNING"
+        ),
         "the review",
         300,
         interval=0.5,
@@ -323,7 +347,10 @@ def _print_case(usage: Usage, compute: list[Item], retained: list[Item]) -> None
     per_function = Counter(c.step for c in usage.invocations)
     print("  invocations: " + ", ".join(f"{step} {n}" for step, n in sorted(per_function.items())))
     if usage.not_per_case:
-        print("  not counted (not per case): " + ", ".join(f"{t} {n}" for t, n in sorted(usage.not_per_case.items())))
+        print(
+            "  not counted (not per case): "
+            + ", ".join(f"{t} {n}" for t, n in sorted(usage.not_per_case.items()))
+        )
 
 
 def run(*, files: int, prices_path: Path | None, assembly: Path, as_json: bool) -> int:
@@ -342,7 +369,10 @@ def run(*, files: int, prices_path: Path | None, assembly: Path, as_json: bool) 
         ops = tokens.mint(tokens.ops_claims(), key)
         staff = [r["radiologist_id"] for r in api.call("GET", "/ops/radiologists", ops)]
         bots = Radiologists(
-            api, {r: tokens.mint(tokens.radiologist_claims(r), key) for r in staff}, poll=1.0, fetch_images=True
+            api,
+            {r: tokens.mint(tokens.radiologist_claims(r), key) for r in staff},
+            poll=1.0,
+            fetch_images=True,
         )
         with tempfile.TemporaryDirectory(prefix="cost-") as folder, telemetry.capture(echo=False) as captured:
             with bots:
@@ -354,18 +384,27 @@ def run(*, files: int, prices_path: Path | None, assembly: Path, as_json: bool) 
         meter.uninstall()
         system.stop()
     if as_json:
-        print(json.dumps({
-            kind: {
-                "compute_and_requests_usd": sum(i.usd for i in compute),
-                "items": {i.what: {"quantity": i.quantity, "usd": i.usd} for i in [*compute, *retained]},
-            }
-            for kind, (_, compute, retained) in results.items()
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    kind: {
+                        "compute_and_requests_usd": sum(i.usd for i in compute),
+                        "items": {
+                            i.what: {"quantity": i.quantity, "usd": i.usd} for i in [*compute, *retained]
+                        },
+                    }
+                    for kind, (_, compute, retained) in results.items()
+                },
+                indent=2,
+            )
+        )
         return 0
     assumed = [p for p in prices.values() if p.basis == "assumption"]
     print(f"secondopinion cost: one case of each kind on the local stack, {files} DICOM files each")
-    print(f"prices: {prices_path or 'cli/data/prices-eu-central-2.json'} ({document.get('region')}); "
-          f"{len(assumed)} of {len(prices)} are assumptions, not eu-central-2 figures: see the file's notes")
+    print(
+        f"prices: {prices_path or 'cli/data/prices-eu-central-2.json'} ({document.get('region')}); "
+        f"{len(assumed)} of {len(prices)} are assumptions, not eu-central-2 figures: see the file's notes"
+    )
     for usage, compute, retained in results.values():
         _print_case(usage, compute, retained)
     print("\nper case, compute and requests:")
@@ -373,10 +412,12 @@ def run(*, files: int, prices_path: Path | None, assembly: Path, as_json: bool) 
         total = sum(i.usd for i in compute)
         verdict = ""
         if kind == "standard":
-            verdict = f"  goal < {GOAL_USD:.2f}: {'met' if total < GOAL_USD else 'MISSED'} ({total / GOAL_USD:.0%} of it)"
+            met = "met" if total < GOAL_USD else "MISSED"
+            verdict = f"  goal < {GOAL_USD:.2f}: {met} ({total / GOAL_USD:.0%} of it)"
         print(f"  {kind:10} {total:10.6f} USD{verdict}")
-    print(f"\nnot per case: the deadline watch, every 5 minutes, about {watch:.4f} USD a month; "
-          "worklist polling, alarms, the KMS key, the firewall's fixed fees and idle queue polling are not counted")
+    print(
+        f"\nnot per case: the deadline watch, every 5 minutes, about {watch:.4f} USD a month; worklist "
+        "polling, alarms, the KMS key, the firewall's fixed fees and idle queue polling are not counted"
+    )
     print("durations are this machine's with moto in the same process: Graviton in AWS is likely faster")
     return 0
-

@@ -112,7 +112,11 @@ def replay(
             if dry_run:
                 continue
             try:
-                extra = {"MessageAttributes": message["MessageAttributes"]} if message.get("MessageAttributes") else {}
+                extra = (
+                    {"MessageAttributes": message["MessageAttributes"]}
+                    if message.get("MessageAttributes")
+                    else {}
+                )
                 sqs.send_message(QueueUrl=queue, MessageBody=message["Body"], **extra)
                 sqs.delete_message(QueueUrl=dead_letters, ReceiptHandle=message["ReceiptHandle"])
                 result.replayed += 1

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +112,10 @@ def retrying(action: Callable[[], Any], what: str, attempts: int = RETRIES) -> A
 
 def _declare(api: Api, case_id: str, token: str, spec: CaseSpec, names: list[str]) -> list[dict[str, Any]]:
     body = {
-        "files": [{"name": n, "size": p.stat().st_size, "kind": "dicom"} for n, p in zip(names, spec.files)]
+        "files": [
+            {"name": n, "size": p.stat().st_size, "kind": "dicom"}
+            for n, p in zip(names, spec.files, strict=True)
+        ]
     }
     for attempt in range(1, RETRIES + 1):
         try:
@@ -121,12 +125,8 @@ def _declare(api: Api, case_id: str, token: str, spec: CaseSpec, names: list[str
                 raise
         # The failed call may have declared the files before it died: take those back first.
         for f in retrying(lambda: api.call("GET", f"/cases/{case_id}", token), "the case")["files"]:
-            retrying(
-                lambda f=f: api.call(
-                    "DELETE", f"/cases/{case_id}/files/{f['file_id']}", token, expect=(204, 404)
-                ),
-                "removing a file",
-            )
+            path = f"/cases/{case_id}/files/{f['file_id']}"
+            retrying(partial(api.call, "DELETE", path, token, expect=(204, 404)), "removing a file")
     raise AssertionError("unreachable")
 
 

@@ -99,9 +99,12 @@ class Meter:
 
     def _write_units(self, table: Any, item: Any) -> float:
         size = item.size() if item is not None else 0
-        copies = 1 + sum(
-            1 for index in table.global_indexes if all(a in item.attrs for a in index.schema_key_attrs)
-        ) if item is not None else 1
+        copies = (
+            1
+            + sum(1 for index in table.global_indexes if all(a in item.attrs for a in index.schema_key_attrs))
+            if item is not None
+            else 1
+        )
         return max(1, math.ceil(size / 1024)) * copies
 
     def _units_before(self, operation: str, params: dict[str, Any]) -> float:

@@ -56,7 +56,8 @@ class Redelivery:
             for function_arn, mapping in list(queue.lambda_event_source_mappings.items()):
                 if not mapping.enabled:
                     continue
-                visibility = max(MIN_VISIBILITY_SECONDS, round(queue.visibility_timeout / self._time_scale))
+                timeout = int(getattr(queue, "visibility_timeout", 30))  # set from the queue's attributes
+                visibility = max(MIN_VISIBILITY_SECONDS, round(timeout / self._time_scale))
                 # Receiving also moves messages received maxReceiveCount times to the DLQ.
                 messages: list[Any] = sqs.receive_message(queue.name, mapping.batch_size or 10, 0, visibility)
                 for message in messages:

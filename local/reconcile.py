@@ -71,7 +71,9 @@ def queues(system: LocalSystem) -> tuple[str, str]:
     urls = system.of_type("AWS::SQS::Queue")
     sqs = system.session.client("sqs")
     for url in urls:
-        policy = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"]).get("Attributes", {})
+        policy = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"]).get(
+            "Attributes", {}
+        )
         if "RedrivePolicy" in policy:
             dead = next(u for u in urls if u != url)
             return url, dead
@@ -93,7 +95,9 @@ def reconcile(
     result = Reconciliation(cases=len(case_ids))
     events: Counter[tuple[Any, Any]] | None = None
     if telemetry is not None:
-        events = Counter((e.fields.get("case_id"), e.fields.get("file_id")) for e in telemetry.events(*JUDGED))
+        events = Counter(
+            (e.fields.get("case_id"), e.fields.get("file_id")) for e in telemetry.events(*JUDGED)
+        )
     emails = system.sent_emails()
     for case_id in case_ids:
         case = cases.get(case_id)
@@ -126,7 +130,10 @@ def reconcile(
     known = set(case_ids)
     result.judged_events = sum(n for key, n in (events or {}).items() if key[0] in known)
     upload_queue, dead_letters = queues(system)
-    result.queued, result.dead_letters = _queue_depth(system, upload_queue), _queue_depth(system, dead_letters)
+    result.queued, result.dead_letters = (
+        _queue_depth(system, upload_queue),
+        _queue_depth(system, dead_letters),
+    )
     if result.queued or result.dead_letters:
         result.problems.append(f"{result.queued} upload events queued, {result.dead_letters} dead letters")
     return result

@@ -4,7 +4,6 @@ and no execution is left running (a representative subset of benchmarks/faults.p
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -18,14 +17,18 @@ def scenario(step: str, kind: FaultKind, trigger: str, *, dead_letters: bool = F
     (found,) = [
         s
         for s in SCENARIOS
-        if (s.fault.step, s.fault.kind, s.fault.trigger, s.dead_letters) == (step, kind, trigger, dead_letters)
+        if (s.fault.step, s.fault.kind, s.fault.trigger, s.dead_letters)
+        == (step, kind, trigger, dead_letters)
     ]
     return found
 
 
 @pytest.fixture(scope="module")
 def bench(system: LocalSystem, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bench]:
-    with telemetry.capture(echo=False) as captured, Bench(system, tmp_path_factory.mktemp("faults"), captured) as b:
+    with (
+        telemetry.capture(echo=False) as captured,
+        Bench(system, tmp_path_factory.mktemp("faults"), captured) as b,
+    ):
         yield b
 
 

@@ -163,11 +163,15 @@ def test_markers_in_every_personal_and_health_field_reach_no_log_metric_trace_em
             json={"reason": f"Declined {single['decline']}"},
         )
         # and a consensus case
-        bots = Radiologists(api, staff, reading=read, poll=0.3, cosign_comment=f"Signed {consensus['cosign']}")
+        bots = Radiologists(
+            api, staff, reading=read, poll=0.3, cosign_comment=f"Signed {consensus['cosign']}"
+        )
         with bots:
             second = open_case(api, spec(consensus, tmp_path / "consensus", consensus=True))
             # When both run to their delivery
-            wait_for(lambda: finished(system, single_id) and finished(system, second.case_id), "both cases", 120)
+            wait_for(
+                lambda: finished(system, single_id) and finished(system, second.case_id), "both cases", 120
+            )
         single_token = _token_of(traffic, single_id)
         # and the patient reads the report page, downloads with the token, and with an e-mailed code
         api.call("GET", f"/cases/{single_id}/report", single_token)
@@ -213,7 +217,7 @@ def test_markers_in_every_personal_and_health_field_reach_no_log_metric_trace_em
         for field_name, marker in m.items()
         if marker in text.lower()
     ]
-    assert leaks == [], "\n".join(sorted({l[:110] for l in leaks}))
+    assert leaks == [], "\n".join(sorted({leak[:110] for leak in leaks}))
 
 
 def _token_of(traffic: Traffic, case_id: str) -> str:

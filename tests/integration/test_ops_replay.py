@@ -17,7 +17,9 @@ STACK = "SecondOpinion-dev"
 
 def s3_event(case_id: str, file_id: str) -> str:
     key = f"cases/{case_id}/files/{file_id}"
-    return json.dumps({"Records": [{"s3": {"bucket": {"name": "uploads"}, "object": {"key": key, "size": 1}}}]})
+    return json.dumps(
+        {"Records": [{"s3": {"bucket": {"name": "uploads"}, "object": {"key": key, "size": 1}}}]}
+    )
 
 
 @pytest.fixture
@@ -85,8 +87,14 @@ def test_a_dry_run_lists_the_dead_letters_and_moves_none(queues: tuple[Any, str,
     assert drain(sqs, source) == []
     assert any(f"cases/{case_id}/files/{file_id}" in line for line in said)
     assert any("not an S3 event" in line for line in said)
-    assert int(sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["All"])["Attributes"]
-               ["ApproximateNumberOfMessagesNotVisible"]) == 2
+    assert (
+        int(
+            sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["All"])["Attributes"][
+                "ApproximateNumberOfMessagesNotVisible"
+            ]
+        )
+        == 2
+    )
 
 
 def test_a_limit_replays_no_more_than_asked(queues: tuple[Any, str, str]) -> None:
@@ -104,7 +112,13 @@ def test_an_unknown_stack_is_refused_with_what_to_give_instead(
     stack: Stack, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code = ops.run_replay(
-        stack="NoSuchStack", queue=None, dead_letters=None, dry_run=True, limit=None, region=None, endpoint_url=None
+        stack="NoSuchStack",
+        queue=None,
+        dead_letters=None,
+        dry_run=True,
+        limit=None,
+        region=None,
+        endpoint_url=None,
     )
     assert code == 2
     assert "Cannot read stack NoSuchStack" in capsys.readouterr().out

@@ -40,8 +40,14 @@ def test_the_checked_in_price_file_has_every_price_with_its_source_date_and_basi
     assert document["region"] == "eu-central-2"
     assert set(prices) == set(REQUIRED)
     for price in prices.values():
-        assert price.source.startswith("https://") and price.checked and price.basis in ("published", "assumption")
-        assert price.basis == "published" or price.note, f"{price.key}: an assumption must say what it assumes"
+        assert (
+            price.source.startswith("https://")
+            and price.checked
+            and price.basis in ("published", "assumption")
+        )
+        assert price.basis == "published" or price.note, (
+            f"{price.key}: an assumption must say what it assumes"
+        )
 
 
 def test_a_price_file_without_a_price_is_refused_naming_it(tmp_path: Path) -> None:
@@ -72,11 +78,12 @@ def test_a_bill_prices_every_measured_count_once() -> None:
     compute, retained = bill(usage(), prices)
     by_name = {i.what: i for i in compute}
     assert by_name["Lambda invocations"].quantity == 2
-    assert by_name["Step Functions state transitions"].usd == pytest.approx(8 * prices["step_functions_transition"].each)
+    assert by_name["Step Functions state transitions"].usd == pytest.approx(
+        8 * prices["step_functions_transition"].each
+    )
     assert by_name["API Gateway requests"].quantity == 1  # the queue invocation came through no API
     assert by_name["S3 PUT/COPY/POST/LIST"].quantity == 1 + 2  # the function's PUT and the patient's POSTs
     assert by_name["S3 GET/HEAD"].quantity == 4 + 3  # deletes are free
     assert by_name["SQS requests"].quantity == 3
     storage = {i.what: i for i in retained}
     assert storage["S3 storage, uploads for 12 months (GB-month)"].quantity == pytest.approx(12)
-

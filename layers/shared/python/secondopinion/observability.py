@@ -19,7 +19,10 @@ class PrivateTracer(Tracer):
     """A Tracer whose decorators record neither responses nor exceptions, unless asked to."""
 
     def capture_lambda_handler(
-        self, lambda_handler: Any = None, capture_response: bool | None = False, capture_error: bool | None = False
+        self,
+        lambda_handler: Any = None,
+        capture_response: bool | None = False,
+        capture_error: bool | None = False,
     ) -> Any:
         return super().capture_lambda_handler(
             lambda_handler, capture_response=capture_response, capture_error=capture_error
