@@ -174,7 +174,7 @@ class Bench:
         """Wait for `count` dead letters, fix the function (clear the fault), replay them; how
         many invocations the fault hit."""
         sqs = self.system.session.client("sqs")
-        queue, dead = queues(self.system)
+        _, dead = queues(self.system)
         deadline = time.monotonic() + self.bound
         while time.monotonic() < deadline:
             attributes = sqs.get_queue_attributes(
@@ -185,7 +185,18 @@ class Bench:
             time.sleep(0.5)
         injected = len(self.system.faults.injected)
         self.system.faults.clear()
-        ops.replay(sqs, dead, queue, dry_run=False, say=lambda _: None)
+        # as ops would: the command, the queues found from the stack's outputs
+        replayed = ops.run_replay(
+            stack=self.system.stack_name,
+            queue=None,
+            dead_letters=None,
+            dry_run=False,
+            limit=None,
+            region=self.system.region,
+            endpoint_url=self.system.aws_endpoint,
+        )
+        if replayed != 0:
+            raise RuntimeError(f"secondopinion ops replay failed with exit code {replayed}")
         return injected
 
     def _wait(self, case_id: str) -> str:

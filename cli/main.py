@@ -25,6 +25,10 @@ def _local(args: argparse.Namespace) -> int:
         )
     )
     print("staff tokens: secondopinion token --radiologist ID | secondopinion token --ops")
+    print(
+        f"dead letters: secondopinion ops replay --stack {system.stack_name} "
+        f"--endpoint-url {system.aws_endpoint} [--dry-run]"
+    )
     print("Ctrl-C stops.", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 
@@ -21,6 +22,8 @@ OUTPUT_DEAD_LETTERS = "UploadDeadLettersQueueUrl"
 PEEK_SECONDS = 30
 """How long a listed (dry-run) message stays hidden from the next receive."""
 BATCH = 10  # SQS's largest receive
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+LOCAL_REGION = "eu-central-2"
 
 
 class ReplayError(Exception):
@@ -137,6 +140,13 @@ def run_replay(
     endpoint_url: str | None,
 ) -> int:
     session = boto3.session.Session(region_name=region)
+    if endpoint_url and urlsplit(endpoint_url).hostname in LOCAL_HOSTS:
+        # The local stack (moto) takes any credentials, and a developer may have none configured.
+        session = boto3.session.Session(
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106 - moto's placeholder, no secret
+            region_name=region or LOCAL_REGION,
+        )
     sqs = session.client("sqs", endpoint_url=endpoint_url)
     try:
         if dead_letters is None:

@@ -99,12 +99,16 @@ class OpenedCase:
 
 
 def retrying(action: Callable[[], Any], what: str, attempts: int = RETRIES) -> Any:
-    """Run an API call, again after a 5xx answer (the function failed), as a browser would."""
+    """Run an API call, again after a 5xx answer (the function failed) or a dropped connection,
+    as a browser would."""
     for attempt in range(1, attempts + 1):
         try:
             return action()
         except ApiError as error:
             if error.status < 500 or attempt == attempts:
+                raise
+        except requests.ConnectionError:
+            if attempt == attempts:
                 raise
         time.sleep(0.2 * attempt)
     raise AssertionError(f"unreachable: {what}")
@@ -224,7 +228,8 @@ class Radiologists:
                 items = self.api.call("GET", "/worklist", token)
             except (ApiError, OSError):
                 continue  # a failed poll is followed by the next one
-            for item in items:
+            # offers first: an offer lapses within hours, a read has the rest of the SLA
+            for item in sorted(items, key=lambda i: i["status"] != "offered"):
                 try:
                     self._act(radiologist, token, item)
                 except (ApiError, OSError):

@@ -46,7 +46,7 @@ class LocalSystem:
         moto_config.default_user_config["stepfunctions"] = {"execute_state_machine": True}
         moto_config.default_user_config["lambda"] = {"use_docker": False}
         assembly = cloud.Assembly.find(cloud.copy_assembly(self.assembly_dir))
-        self.region = assembly.region
+        self.region, self.stack_name = assembly.region, assembly.stack_name
         self.aws_port = cloud.free_port()
         self._saved_environment = dict(os.environ)
         os.environ["MOTO_PORT"] = str(self.aws_port)
