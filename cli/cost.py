@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import tempfile
 import time
 import warnings
@@ -28,9 +29,11 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from secondopinion.store import AssignmentStore
 
 from local import cloud, metering, telemetry, tokens
-from local.adapter import Call
+from local.adapter import Call, Running
+from local.metering import AwsCall
 from local.reconcile import execution_arn
 from local.system import LocalSystem
 
@@ -181,6 +184,12 @@ def _per_case(trigger: str) -> bool:
     return not trigger.startswith(NOT_PER_CASE)
 
 
+def _of_case(running: Running | Call | AwsCall | None, subjects: set[str]) -> bool:
+    """Work done for this case: about it (or one of its assignments), or about no case at all
+    (opening it) and not of the kind that runs whether or not a case does."""
+    return running is not None and _per_case(running.trigger) and running.subject in subjects | {""}
+
+
 def gb_seconds(calls: list[Call]) -> float:
     """Billed duration (whole milliseconds, rounded up) times configured memory."""
     return sum(math.ceil(c.duration_ms) / 1000 * c.memory_mb / 1024 for c in calls)
@@ -282,24 +291,26 @@ def measure(
     api.call("GET", f"/cases/{case.case_id}/report", case.token)
     link = api.call("POST", f"/cases/{case.case_id}/report/link", case.token)
     report = requests.get(link["download_url"], timeout=30).content
+    assignments = AssignmentStore(os.environ["ASSIGNMENTS_TABLE"]).for_case(case.case_id)
+    subjects = {case.case_id, *(a.assignment_id for a in assignments)}
     calls = system.invocations.since(mark)
-    aws = meter.since(mark)
-    mine = [c for c in calls if _per_case(c.trigger)]
+    aws = [c for c in meter.since(mark) if _of_case(c, subjects)]
+    mine = [c for c in calls if _of_case(c, subjects)]
     units = {"write": 0.0, "read": 0.0}
     for call in aws:
-        if call.service == "dynamodb" and _per_case(call.trigger):
+        if call.service == "dynamodb":
             units["write" if call.operation in DYNAMO_WRITES else "read"] += call.units
     transitions, workflow_log_bytes = _transitions_and_log_bytes(system, case.case_id)
     with captured.lock:
-        lines = [e.line for e in captured.logs if e.at >= mark and e.running and _per_case(e.running[1])]
-        lines += [o.line for o in captured.output if o.at >= mark and o.running and _per_case(o.running[1])]
+        lines = [e.line for e in captured.logs if e.at >= mark and _of_case(e.running, subjects)]
+        lines += [o.line for o in captured.output if o.at >= mark and _of_case(o.running, subjects)]
     image_bytes = sum(p.stat().st_size for p in spec.files)
     readers = 2 if spec.consensus else 1
     return Usage(
         kind=kind,
         files=files,
         invocations=mine,
-        aws=Counter((c.service, c.operation) for c in aws if _per_case(c.trigger)),
+        aws=Counter((c.service, c.operation) for c in aws),
         dynamo_units=units,
         transitions=transitions,
         log_bytes=sum(len(line) + 1 for line in lines) + PLATFORM_LOG_BYTES * len(mine) + workflow_log_bytes,

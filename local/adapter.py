@@ -12,13 +12,14 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import re
 import threading
 import time
 import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .faults import TIMED_OUT, FaultKind, FaultPlan, raise_for, trigger_of
 
@@ -58,6 +59,8 @@ class Call:
     function: str
     step: str
     trigger: str
+    subject: str
+    """The case or assignment id the invocation is about, when its event names one."""
     memory_mb: int
     started: float  # time.monotonic()
     duration_ms: float
@@ -88,18 +91,41 @@ class Invocations:
             return [c for c in self.calls if c.started >= started]
 
 
+class Running(NamedTuple):
+    step: str
+    trigger: str
+    subject: str
+
+
 _running = threading.local()
 
 
-def running() -> tuple[str, str] | None:
-    """(step, trigger) of the invocation this thread is running, if any; the metering of AWS
-    calls uses it to tell a function's calls from the local stack's own."""
+def running() -> Running | None:
+    """The invocation this thread is running, if any: the metering of AWS calls and the telemetry
+    use it to tell a function's calls and lines from the local stack's own, and one case's from
+    another's."""
     return getattr(_running, "call", None)
 
 
 def step_of(handler: str) -> str:
     """'assign.handler.handler' -> 'assign'."""
     return handler.split(".", 1)[0]
+
+
+_CASE_KEY = re.compile(r"cases/([0-9a-f]{32})/")
+
+
+def subject_of(event: dict[str, Any]) -> str:
+    """The case (or, for a radiologist's route and an offer, the assignment) an event is about;
+    '' when it names none (opening a case, a worklist, the deadline watch)."""
+    if "httpMethod" in event:
+        parameters = event.get("pathParameters") or {}
+        return str(parameters.get("case_id") or parameters.get("assignment_id") or "")
+    if "Records" in event:
+        found = _CASE_KEY.search(json.dumps(event["Records"]))
+        return found.group(1) if found else ""
+    request = event.get("request", event)
+    return str(request.get("case_id") or request.get("assignment_id") or "")
 
 
 def install(
@@ -123,10 +149,10 @@ def install(
             memory_limit_in_mb=int(fn.memory_size),
             invoked_function_arn=fn.function_arn,
         )
-        step, trigger = step_of(fn.handler), trigger_of(event)
+        step, trigger, subject = step_of(fn.handler), trigger_of(event), subject_of(event)
         fault = faults.due(step, event)
         started = time.monotonic()
-        _running.call = (step, trigger)
+        _running.call = Running(step, trigger, subject)
         try:
             if fault is not None:
                 raise_for(fault, step)
@@ -148,7 +174,7 @@ def install(
         elapsed = (time.monotonic() - started) * 1000
         if fault is not None and fault.kind == FaultKind.TIMEOUT:
             elapsed = int(fn.timeout) * 1000.0  # Lambda bills a timed-out invocation in full
-        call = Call(fn.function_name, step, trigger, int(fn.memory_size), started, elapsed, failed)
+        call = Call(fn.function_name, step, trigger, subject, int(fn.memory_size), started, elapsed, failed)
         invocations.record(fn.function_name, failed, call)
         response_headers["Content-Length"] = str(len(payload))
         return payload.encode()

@@ -29,6 +29,7 @@ class AwsCall:
     at: float  # time.monotonic()
     step: str
     trigger: str
+    subject: str
     service: str
     operation: str
     units: float = 1.0
@@ -73,7 +74,7 @@ class Meter:
         with self._lock:
             return [c for c in self.calls if c.at >= started]
 
-    def _record(self, running: tuple[str, str], service: str, operation: str, units: float) -> None:
+    def _record(self, running: adapter.Running, service: str, operation: str, units: float) -> None:
         with self._lock:
             self.calls.append(AwsCall(time.monotonic(), *running, service, operation, units))
 

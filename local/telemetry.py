@@ -38,15 +38,15 @@ class LogEvent:
     line: str
     """The line as its handler writes it, which is what CloudWatch Logs would store."""
     fields: dict[str, Any]
-    running: tuple[str, str] | None = None
-    """(step, trigger) of the invocation that logged it; None for the local stack's own lines."""
+    running: adapter.Running | None = None
+    """The invocation that logged it; None for the local stack's own lines."""
     at: float = 0.0  # time.monotonic()
 
 
 @dataclass(frozen=True)
 class Printed:
     line: str
-    running: tuple[str, str] | None
+    running: adapter.Running | None
     at: float
 
 

@@ -13,7 +13,7 @@ from local.adapter import Call
 
 
 def call(step: str, trigger: str, ms: float, memory: int = 512) -> Call:
-    return Call(f"fn-{step}", step, trigger, memory, 0.0, ms, False)
+    return Call(f"fn-{step}", step, trigger, "", memory, 0.0, ms, False)
 
 
 def usage(**overrides: object) -> Usage:
