@@ -253,23 +253,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     chosen = [s for s in SCENARIOS if options.only in s.fault.describe()]
-    system = LocalSystem(assembly_dir=Path(options.assembly), port=0, time_scale=options.time_scale).start()
+    print(f"local stack, time {options.time_scale:g}x faster; {len(chosen)} scenarios, one case each")
+    print("tf: task failures the state machine saw (each retried or caught)\n")
+    print(HEADER, flush=True)
     outcomes = []
-    try:
-        print(f"local stack up; time {options.time_scale:g}x faster; {len(chosen)} scenarios, one case each")
-        print("tf: task failures the state machine saw (each retried or caught)\n")
-        print(HEADER)
-        with (
-            tempfile.TemporaryDirectory(prefix="faults-") as folder,
-            telemetry.capture(echo=False) as captured,
-            Bench(system, Path(folder), captured) as bench,
-        ):
-            for scenario in chosen:
-                outcome = bench.run(scenario)
-                outcomes.append(outcome)
-                print(outcome.line(), file=sys.__stdout__, flush=True)
-    finally:
-        system.stop()
+    with telemetry.quiet():  # the functions' output stays off the terminal; the outcomes go to it
+        system = LocalSystem(
+            assembly_dir=Path(options.assembly), port=0, time_scale=options.time_scale
+        ).start()
+        try:
+            with (
+                tempfile.TemporaryDirectory(prefix="faults-") as folder,
+                telemetry.capture(echo=False) as captured,
+                Bench(system, Path(folder), captured) as bench,
+            ):
+                for scenario in chosen:
+                    outcome = bench.run(scenario)
+                    outcomes.append(outcome)
+                    print(outcome.line(), file=sys.__stdout__, flush=True)
+        finally:
+            system.stop()
     wrong = [o for o in outcomes if not o.as_designed]
     for o in wrong:
         for problem in o.problems or [f"expected {o.scenario.expect}, got {o.result}"]:

@@ -153,6 +153,8 @@ class Usage:
     """The patient's presigned POSTs (one per file): PUT-class requests."""
     client_gets: int
     """The viewers' presigned GETs of every file, and the patient's download of the report."""
+    retention_days: dict[str, int] = field(default_factory=lambda: {"uploads": 0, "reports": 0})
+    """How long the buckets' lifecycle rules keep uploads and reports (from the template)."""
     not_per_case: Counter[str] = field(default_factory=Counter)
 
     @property
@@ -219,18 +221,19 @@ def bill(usage: Usage, prices: dict[str, Price]) -> tuple[list[Item], list[Item]
         Item("CloudWatch Logs ingested (GB)", usage.log_bytes / GB, p["cloudwatch_logs_ingested_gb"]),
         Item("X-Ray traces", traces, p["xray_trace_recorded"]),
     ]
+    uploads, report = usage.retention_days["uploads"], usage.retention_days["reports"]
     retained = [
         Item(
-            "S3 storage, uploads for 12 months (GB-month)",
-            usage.uploaded_bytes / GB * 12,
+            f"S3, uploads kept {uploads} days (GB-month)",
+            usage.uploaded_bytes / GB * uploads / 30,
             p["s3_storage_gb_month"],
         ),
         Item(
-            "S3 storage, report for 120 months (GB-month)",
-            usage.report_bytes / GB * 120,
+            f"S3, report kept {report} days (GB-month)",
+            usage.report_bytes / GB * report / 30,
             p["s3_storage_gb_month"],
         ),
-        Item("Data out to the internet (GB)", usage.sent_bytes / GB, p["data_transfer_out_gb"]),
+        Item("data out to the internet (GB)", usage.sent_bytes / GB, p["data_transfer_out_gb"]),
     ]
     return compute, retained
 
@@ -319,8 +322,20 @@ def measure(
         sent_bytes=image_bytes * readers + len(report),
         client_puts=files,
         client_gets=files * readers + 1,
+        retention_days=retention_days(system.template),
         not_per_case=Counter(c.trigger for c in calls if not _per_case(c.trigger)),
     )
+
+
+def retention_days(template: dict[str, Any]) -> dict[str, int]:
+    """Days the uploads and reports buckets keep an object, from their lifecycle rules."""
+    found = {}
+    for logical, resource in template["Resources"].items():
+        for name in ("uploads", "reports"):
+            if resource["Type"] == "AWS::S3::Bucket" and name.capitalize() in logical:
+                rules = resource["Properties"].get("LifecycleConfiguration", {}).get("Rules", [])
+                found[name] = max((int(r.get("ExpirationInDays", 0)) for r in rules), default=0)
+    return found
 
 
 def _report_bytes(system: LocalSystem, case_id: str) -> int:
@@ -348,13 +363,14 @@ def _watch_month(system: LocalSystem, meter: metering.Meter, prices: dict[str, P
 
 
 def _print_case(usage: Usage, compute: list[Item], retained: list[Item]) -> None:
-    print(f"\n{usage.kind} case, {usage.files} files{'':22} {'quantity':>12}  {'USD':>10}")
+    print(f"\n{usage.kind} case, {usage.files} files")
+    print(f"  {'compute and requests':48} {'quantity':>10}  {'USD':>10}")
     for item in compute:
-        print(f"  {item.what:44} {item.quantity:12.4g}  {item.usd:10.6f}")
-    total = sum(i.usd for i in compute)
-    print(f"  {'compute and requests':44} {'':12}  {total:10.6f}")
+        print(f"    {item.what:46} {item.quantity:10.4g}  {item.usd:10.6f}")
+    print(f"    {'total':46} {'':10}  {sum(i.usd for i in compute):10.6f}")
+    print("  storage and transfer (not in the goal)")
     for item in retained:
-        print(f"  {item.what + ' (not in the goal)':44} {item.quantity:12.4g}  {item.usd:10.6f}")
+        print(f"    {item.what:46} {item.quantity:10.4g}  {item.usd:10.6f}")
     per_function = Counter(c.step for c in usage.invocations)
     print("  invocations: " + ", ".join(f"{step} {n}" for step, n in sorted(per_function.items())))
     if usage.not_per_case:
@@ -364,13 +380,10 @@ def _print_case(usage: Usage, compute: list[Item], retained: list[Item]) -> None
         )
 
 
-def run(*, files: int, prices_path: Path | None, assembly: Path, as_json: bool) -> int:
-    try:
-        prices, document = load_prices(prices_path)
-    except (PriceError, OSError, ValueError) as error:
-        print(f"error: {error}")
-        return 2
-    warnings.simplefilter("ignore")
+def _measure_all(
+    files: int, prices: dict[str, Price], assembly: Path
+) -> tuple[dict[str, tuple[Usage, list[Item], list[Item]]], float]:
+    """Each kind of case measured and billed, and the deadline watch's monthly cost."""
     system = LocalSystem(assembly_dir=assembly, port=0, time_scale=3600).start()
     meter = metering.Meter(cloud.ACCOUNT, system.region).install()
     results: dict[str, tuple[Usage, list[Item], list[Item]]] = {}
@@ -394,6 +407,18 @@ def run(*, files: int, prices_path: Path | None, assembly: Path, as_json: bool) 
     finally:
         meter.uninstall()
         system.stop()
+    return results, watch
+
+
+def run(*, files: int, prices_path: Path | None, assembly: Path, as_json: bool) -> int:
+    try:
+        prices, document = load_prices(prices_path)
+    except (PriceError, OSError, ValueError) as error:
+        print(f"error: {error}")
+        return 2
+    warnings.simplefilter("ignore")
+    with telemetry.quiet():
+        results, watch = _measure_all(files, prices, assembly)
     if as_json:
         print(
             json.dumps(

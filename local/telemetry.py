@@ -178,6 +178,17 @@ class RecordingProvider(BaseProvider):
 
 
 @contextmanager
+def quiet() -> Iterator[None]:
+    """Keep what the functions print (their EMF metrics) off the terminal, e.g. while the local
+    stack starts or stops outside a capture."""
+    saved, sys.stdout = sys.stdout, _Discard()
+    try:
+        yield
+    finally:
+        sys.stdout = saved
+
+
+@contextmanager
 def capture(echo: bool = True) -> Iterator[Telemetry]:
     """Collect logs, printed lines and traces of everything that runs in this process meanwhile;
     with `echo` False, the functions' output is kept from the terminal (and this process' prints

@@ -35,6 +35,7 @@ def test_a_standard_case_is_measured_step_by_step_and_costs_less_than_a_cent(
     assert usage.count("kms") >= 4  # two task tokens encrypted and decrypted
     assert usage.dynamo_units["write"] > 0 and usage.dynamo_units["read"] > 0
     assert usage.log_bytes > 0 and usage.report_bytes > 0
+    assert usage.retention_days == {"uploads": 365, "reports": 3650}  # the buckets' lifecycle rules
     assert all(not c.trigger.startswith(("watch", "GET /worklist")) for c in usage.invocations)
     # and its compute and requests are priced under the goal
     compute, _ = bill(usage, load_prices()[0])

@@ -30,6 +30,7 @@ def usage(**overrides: object) -> Usage:
         "sent_bytes": 0,
         "client_puts": 2,
         "client_gets": 3,
+        "retention_days": {"uploads": 365, "reports": 3650},
     }
     fields.update(overrides)
     return Usage(**fields)  # type: ignore[arg-type]
@@ -86,4 +87,4 @@ def test_a_bill_prices_every_measured_count_once() -> None:
     assert by_name["S3 GET/HEAD"].quantity == 4 + 3  # deletes are free
     assert by_name["SQS requests"].quantity == 3
     storage = {i.what: i for i in retained}
-    assert storage["S3 storage, uploads for 12 months (GB-month)"].quantity == pytest.approx(12)
+    assert storage["S3, uploads kept 365 days (GB-month)"].quantity == pytest.approx(365 / 30)
