@@ -4,7 +4,7 @@ moto hands a message to the subscribed function once, when it is sent; a message
 failed stays in the queue and nothing tries it again. In AWS the event source mapping keeps
 polling: a failed message comes back after the queue's visibility timeout, and after the redrive
 policy's maxReceiveCount receives it moves to the dead-letter queue. This poller does the same,
-with the visibility timeout divided by the time scale.
+with the visibility timeout divided by the time scale for a failed message.
 """
 
 from __future__ import annotations
@@ -16,9 +16,24 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.5
-MIN_VISIBILITY_SECONDS = 2
-"""moto counts visibility in whole seconds; a message in flight stays hidden at least this long,
-so that no second delivery starts while the first still runs."""
+
+
+def make_deletes_atomic() -> None:
+    """moto's Queue.delete_message rebuilds the queue's message list without the lock that
+    add_message holds, so a message sent meanwhile can vanish (under load: upload events, and so
+    verdicts, lost). The local stack deletes under that lock."""
+    from moto.sqs.models import Queue
+
+    if getattr(Queue.delete_message, "atomic", False):
+        return
+    unlocked = Queue.delete_message
+
+    def delete_message(self: Any, receipt_handle: str) -> None:
+        with self._messages_lock:
+            unlocked(self, receipt_handle)
+
+    delete_message.atomic = True  # type: ignore[attr-defined]
+    Queue.delete_message = delete_message  # type: ignore[method-assign]
 
 
 class Redelivery:
@@ -57,11 +72,15 @@ class Redelivery:
                 if not mapping.enabled:
                     continue
                 timeout = int(getattr(queue, "visibility_timeout", 30))  # set from the queue's attributes
-                visibility = max(MIN_VISIBILITY_SECONDS, round(timeout / self._time_scale))
-                # Receiving also moves messages received maxReceiveCount times to the DLQ.
-                messages: list[Any] = sqs.receive_message(queue.name, mapping.batch_size or 10, 0, visibility)
+                # In flight, a message stays hidden for the whole timeout (no second delivery while
+                # the first runs); a failed one comes back after the scaled timeout. Receiving also
+                # moves messages received maxReceiveCount times to the dead-letter queue.
+                messages: list[Any] = sqs.receive_message(queue.name, mapping.batch_size or 10, 0, timeout)
                 for message in messages:
                     if lam.send_sqs_batch(function_arn, [message], queue.queue_arn):
                         sqs.delete_message(queue.name, message.receipt_handle)
+                    else:
+                        retry = round(timeout / self._time_scale)
+                        sqs.change_message_visibility(queue.name, message.receipt_handle, retry)
                     delivered += 1
         return delivered

@@ -56,6 +56,7 @@ class LocalSystem:
         os.environ.update(cloud.aws_environment(self.aws_endpoint, self.region))
         self.faults.time_scale = self.time_scale
         self.invocations = adapter.install(faults=self.faults)
+        queues.make_deletes_atomic()
         self.session = boto3.session.Session(region_name=self.region)
         self.resources = cloud.deploy(assembly, self.session)
         self.template = template = assembly.template
