@@ -12,7 +12,7 @@ SHARED_SOURCES := $(shell find layers/shared -name '*.py') $(shell find function
 
 WEB_SOURCES := $(shell find web -type f)
 
-.PHONY: setup layer web synth demo local test test-fast test-tools bench lint format deploy clean
+.PHONY: setup layer web synth demo local test test-fast test-tools bench load faults cost lint format deploy clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -69,6 +69,16 @@ test-tools:
 
 bench: setup synth
 	$(PY) benchmarks/validate_bench.py
+
+# The proof on the local stack (README "Proving it"): ARGS='--cases 5 --files 10' for a quick look.
+load: setup synth
+	$(PY) benchmarks/load.py $(ARGS)
+
+faults: setup synth
+	$(PY) benchmarks/faults.py $(ARGS)
+
+cost: setup synth
+	$(VENV)/bin/secondopinion cost $(ARGS)
 
 test-fast: setup
 	$(VENV)/bin/pytest tests/unit

@@ -1,4 +1,5 @@
-"""The `secondopinion` command: run the system locally, mint local staff tokens, demo, validate."""
+"""The `secondopinion` command: run the system locally, mint local staff tokens, demo, validate,
+replay dead letters, and measure the cost of a case."""
 
 from __future__ import annotations
 
@@ -31,6 +32,10 @@ def _local(args: argparse.Namespace) -> int:
     )
     print(f"staff sign-in: a radiologist id above, or ops; password {system.staff_password}")
     print("staff tokens: secondopinion token --radiologist ID | secondopinion token --ops")
+    print(
+        f"dead letters: secondopinion ops replay --stack {system.stack_name} "
+        f"--endpoint-url {system.aws_endpoint} [--dry-run]"
+    )
     print("Ctrl-C stops.", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -67,6 +72,27 @@ def _roster_import(args: argparse.Namespace) -> int:
     return run_import(
         Path(args.file), table=args.table, dry_run=args.dry_run, capacity_only=args.capacity_only
     )
+
+
+def _ops_replay(args: argparse.Namespace) -> int:
+    from .ops import run_replay
+
+    return run_replay(
+        stack=args.stack,
+        queue=args.queue,
+        dead_letters=args.dead_letters,
+        dry_run=args.dry_run,
+        limit=args.limit,
+        region=args.region,
+        endpoint_url=args.endpoint_url,
+    )
+
+
+def _cost(args: argparse.Namespace) -> int:
+    from .cost import run
+
+    prices = Path(args.prices) if args.prices else None
+    return run(files=args.files, prices_path=prices, assembly=Path(args.assembly), as_json=args.json)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -106,6 +132,25 @@ def parser() -> argparse.ArgumentParser:
     importing.add_argument("--dry-run", action="store_true", help="say what would change, write nothing")
     importing.add_argument("--capacity-only", action="store_true", help="update capacities only")
     importing.set_defaults(run=_roster_import)
+
+    ops = sub.add_parser("ops", help="operate a deployed (or the local) stack")
+    ops_sub = ops.add_subparsers(dest="ops_command", required=True)
+    replay = ops_sub.add_parser("replay", help="send the upload dead letters back to the upload queue")
+    replay.add_argument("--stack", help="stack name (e.g. SecondOpinion-prod): the queues from its outputs")
+    replay.add_argument("--queue", help="URL of the queue to replay into (default: from the stack)")
+    replay.add_argument("--dead-letters", help="URL of the dead-letter queue (default: from the stack)")
+    replay.add_argument("--dry-run", action="store_true", help="list the dead letters, move nothing")
+    replay.add_argument("--limit", type=int, help="replay at most this many messages")
+    replay.add_argument("--region", help="AWS region (default: your AWS configuration)")
+    replay.add_argument("--endpoint-url", help="another endpoint, e.g. the local stack's AWS (moto)")
+    replay.set_defaults(run=_ops_replay)
+
+    cost = sub.add_parser("cost", help="the AWS cost of a standard, an expedited and a consensus case")
+    cost.add_argument("--files", type=int, default=100, help="DICOM files per case (default 100)")
+    cost.add_argument("--prices", help="price file (default: the checked-in eu-central-2 prices)")
+    cost.add_argument("--assembly", default="cdk.out")
+    cost.add_argument("--json", action="store_true", help="the figures as JSON")
+    cost.set_defaults(run=_cost)
 
     validate = sub.add_parser("validate", help="judge local files as the upload validation would")
     validate.add_argument("--json", action="store_true", help="one JSON object per file on stdout")

@@ -208,5 +208,8 @@ class SecondOpinionStack(Stack):
         CfnOutput(self, "UserPoolClientId", value=auth.client.user_pool_client_id)
         CfnOutput(self, "UploadsBucket", value=storage.uploads.bucket_name)
         CfnOutput(self, "StateMachineArn", value=workflow.state_machine.state_machine_arn)
+        # `secondopinion ops replay --stack NAME` finds the queues by these two names.
+        CfnOutput(self, "UploadEventsQueueUrl", value=storage.upload_events.queue_url)
+        CfnOutput(self, "UploadDeadLettersQueueUrl", value=storage.upload_dead_letters.queue_url)
         self.storage, self.functions, self.workflow, self.api = storage, functions, workflow, api
         self.portal, self.monitoring = portal, monitoring

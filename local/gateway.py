@@ -183,6 +183,10 @@ class Gateway:
         return {}
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # many browsers at once: the default backlog of 5 resets connections
+
+
 def serve(gateway: Gateway, port: int) -> ThreadingHTTPServer:
     """Start serving on 127.0.0.1:`port` in a background thread."""
 
@@ -210,7 +214,7 @@ def serve(gateway: Gateway, port: int) -> ThreadingHTTPServer:
 
         do_GET = do_POST = do_PUT = do_DELETE = do_OPTIONS = _respond
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server = _Server(("127.0.0.1", port), Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="gateway", daemon=True).start()
     return server

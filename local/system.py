@@ -2,7 +2,8 @@
 
 moto's server runs in this process with Step Functions execution on; the synthesized template
 is deployed into it; Lambda invocations (from Step Functions, the upload queue and the gateway)
-run the real handlers; the gateway serves the REST API on 127.0.0.1.
+run the real handlers; the gateway serves the REST API on 127.0.0.1. Failed queue messages are
+delivered again, as Lambda's poller would; `faults` can make chosen invocations fail.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from typing import Any
 import boto3
 import requests
 
-from . import adapter, cloud, gateway, portal, schedules, tokens
+from . import adapter, cloud, gateway, portal, queues, schedules, tokens
+from .faults import FaultPlan
 from .roster import DEMO_ROSTER
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,7 @@ class LocalSystem:
     """Settings to override in every function (e.g. a lower multipart threshold), as time_scale
     compresses durations: for tests and demos, never part of a deployment."""
     site: Path = portal.SITE
+    faults: FaultPlan = field(default_factory=FaultPlan)
 
     def start(self) -> LocalSystem:
         import moto.core.config as moto_config
@@ -51,7 +54,7 @@ class LocalSystem:
         moto_config.default_user_config["lambda"] = {"use_docker": False}
         self._assembly_copy = cloud.copy_assembly(self.assembly_dir)
         assembly = cloud.Assembly.find(self._assembly_copy)
-        self.region = assembly.region
+        self.region, self.stack_name = assembly.region, assembly.stack_name
         self.aws_port = cloud.free_port()
         self._saved_environment = dict(os.environ)
         os.environ["MOTO_PORT"] = str(self.aws_port)
@@ -59,7 +62,9 @@ class LocalSystem:
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.aws_port, verbose=False)
         self._moto.start()
         os.environ.update(cloud.aws_environment(self.aws_endpoint, self.region))
-        self.invocations = adapter.install()
+        self.faults.time_scale = self.time_scale
+        self.invocations = adapter.install(faults=self.faults)
+        queues.make_deletes_atomic()
         self.session = boto3.session.Session(region_name=self.region)
         self.resources = cloud.deploy(assembly, self.session)
         self.template = template = assembly.template
@@ -95,6 +100,7 @@ class LocalSystem:
             ),
             self.time_scale,
         ).start()
+        self._redelivery = queues.Redelivery(cloud.ACCOUNT, self.region, self.time_scale).start()
         return self
 
     def _start_portal(self) -> None:
@@ -123,6 +129,7 @@ class LocalSystem:
 
     def stop(self) -> None:
         self._scheduler.stop()
+        self._redelivery.stop()
         self._portal.shutdown()
         self._portal.server_close()
         # moto's state lives in this process: forget it, so that a later stack starts empty.
@@ -178,4 +185,14 @@ class LocalSystem:
         return [
             {"to": m.destinations, "subject": m.subject, "body": m.body}
             for m in ses_backends[cloud.ACCOUNT][self.region].sent_messages
+        ]
+
+    def published(self) -> list[dict[str, Any]]:
+        """What the functions published to SNS topics (the ops alerts), as moto keeps it."""
+        from moto.sns.models import sns_backends
+
+        return [
+            {"topic": arn, "subject": subject, "message": message}
+            for arn, topic in sns_backends[cloud.ACCOUNT][self.region].topics.items()
+            for _, message, subject, _, _ in topic.sent_notifications
         ]

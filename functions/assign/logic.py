@@ -269,9 +269,31 @@ def release(request: ReleaseRequest, *, stores: Stores) -> ReleaseResult:
     return ReleaseResult(attempt=request.attempt + 1)
 
 
+STEP_FAILED = "step_failed"
+"""The reason the workflow escalates with when a step failed beyond its retries and it stops."""
+
+
+def _stop_failed_case(case_id: str, stores: Stores) -> None:
+    """The review stops: the case moves to FAILED, and every read still live on it ends (as timed
+    out), giving its radiologist's slot back, so that nobody acts on a workflow that is gone."""
+    stores.cases.transition(
+        case_id,
+        [CaseStatus.IN_REVIEW, CaseStatus.REPORTING],
+        CaseStatus.FAILED,
+        TimelineEntry(at=now(), event="review_failed"),
+    )
+    for assignment in stores.assignments.for_case(case_id):
+        stores.assignments.move(assignment.assignment_id, LIVE_ASSIGNMENT, AssignmentStatus.TIMED_OUT)
+        if stores.assignments.release_once(assignment.assignment_id):
+            stores.roster.adjust_load(assignment.radiologist_id, -1)
+
+
 def escalate(request: EscalateRequest, settings: AssignSettings, *, stores: Stores, sns: Any = None) -> bool:
     """Tell ops (ids only, no health data) once per case and reason, and flag the case; the
-    workflow keeps moving. True when ops were told now."""
+    workflow keeps moving, unless a step failed (then the case stops in FAILED). True when ops
+    were told now."""
+    if request.reason == STEP_FAILED:
+        _stop_failed_case(request.case_id, stores)
     if not stores.cases.add_alert(request.case_id, request.reason):
         return False
     stores.cases.update(

@@ -15,3 +15,12 @@ def echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def fail(event: dict[str, Any], context: Any) -> None:
     raise NoRadiologistAvailable("nobody free")
+
+
+RAN: list[dict[str, Any]] = []
+"""Events `remember` was called with (test material: shows that a handler ran)."""
+
+
+def remember(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    RAN.append(event)
+    return {"ok": True}

@@ -15,6 +15,9 @@ from moto.awslambda.models import LambdaBackend
 from moto.awslambda_simple.models import LambdaSimpleBackend
 
 from local import adapter
+from local.faults import Fault, FaultKind, FaultPlan
+
+from . import adapter_target
 
 
 @pytest.fixture
@@ -30,7 +33,11 @@ def lam(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         code = io.BytesIO()
         with zipfile.ZipFile(code, "w") as z:
             z.writestr("adapter_target.py", "")
-        for name, handler in (("echo", "adapter_target.echo"), ("fail", "adapter_target.fail")):
+        for name, handler in (
+            ("echo", "adapter_target.echo"),
+            ("fail", "adapter_target.fail"),
+            ("remember", "adapter_target.remember"),
+        ):
             client.create_function(
                 FunctionName=name,
                 Runtime="python3.13",
@@ -58,3 +65,54 @@ def test_a_raised_exception_becomes_a_function_error_named_by_its_class(lam: Any
     assert response["FunctionError"] == "Unhandled"
     assert json.loads(response["Payload"].read())["errorType"] == "NoRadiologistAvailable"
     assert counts.errors == {"fail": 1}
+
+
+def _error(response: Any) -> str:
+    return str(json.loads(response["Payload"].read())["errorType"])
+
+
+def test_a_planned_exception_fails_the_nth_matching_invocation_only(lam: Any) -> None:
+    # Given the second invocation with action "assign" planned to raise
+    plan = FaultPlan().inject(Fault("adapter_target", FaultKind.EXCEPTION, nth=2, trigger="assign"))
+    adapter.install(package="tests.unit", faults=plan)
+    # When four invocations come: another action, then three assigns
+    answers = [
+        lam.invoke(FunctionName="echo", Payload=json.dumps({"action": a})) for a in ("offer", *["assign"] * 3)
+    ]
+    # Then only the second assign failed, with an error the workflow does not retry
+    assert ["FunctionError" in r for r in answers] == [False, False, True, False]
+    assert _error(answers[2]) == "InjectedFault"
+    assert [(i.invocation, i.trigger) for i in plan.injected] == [(2, "assign")]
+
+
+def test_a_planned_timeout_does_the_work_and_loses_the_answer(lam: Any) -> None:
+    plan = FaultPlan(time_scale=1000).inject(Fault("adapter_target", FaultKind.TIMEOUT))
+    counts = adapter.install(package="tests.unit", faults=plan)
+    adapter_target.RAN.clear()
+
+    response = lam.invoke(FunctionName="remember", Payload=json.dumps({"case_id": "c1"}))
+
+    assert adapter_target.RAN == [{"case_id": "c1"}]  # the handler ran
+    assert _error(response) == "Sandbox.Timedout"  # as Lambda reports a function past its timeout
+    (call,) = counts.calls
+    assert call.failed and call.duration_ms == 3000  # billed in full: the function's 3 s timeout
+
+
+def test_a_planned_throttle_fails_like_a_throttled_aws_call(lam: Any) -> None:
+    adapter.install(
+        package="tests.unit", faults=FaultPlan().inject(Fault("adapter_target", FaultKind.THROTTLE))
+    )
+    assert _error(lam.invoke(FunctionName="echo", Payload=b"{}")) == "ClientError"
+
+
+def test_every_call_is_recorded_with_what_started_it_and_what_it_is_about(lam: Any) -> None:
+    counts = adapter.install(package="tests.unit")
+    lam.invoke(
+        FunctionName="echo", Payload=json.dumps({"action": "offer", "request": {"assignment_id": "a1"}})
+    )
+    api = {"httpMethod": "POST", "resource": "/cases/{case_id}/submit", "pathParameters": {"case_id": "c9"}}
+    lam.invoke(FunctionName="echo", Payload=json.dumps(api))
+    assert [(c.function, c.trigger, c.subject) for c in counts.calls] == [
+        ("echo", "offer", "a1"),
+        ("echo", "POST /cases/{case_id}/submit", "c9"),
+    ]
