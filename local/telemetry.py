@@ -198,13 +198,14 @@ def capture(echo: bool = True) -> Iterator[Telemetry]:
     collector = _Collector(telemetry)
     root = logging.getLogger()
     modules = [importlib.import_module(f"functions.{step}.handler") for step in STEPS]
-    providers = [m.tracer.provider for m in modules]
+    traced = [m for m in modules if hasattr(m, "tracer")]  # validate has no tracer: see the README
+    providers = [m.tracer.provider for m in traced]
     handlers = [h for m in modules if isinstance(h := m.logger.registered_handler, logging.StreamHandler)]
     saved_level, saved_stdout, saved_streams = root.level, sys.stdout, [h.stream for h in handlers]
     root.addHandler(collector)
     root.setLevel(min(saved_level or logging.WARNING, LAMBDA_LOG_LEVEL))
     sys.stdout = _Tee(saved_stdout, telemetry, echo)
-    for module in modules:
+    for module in traced:
         module.tracer.provider = RecordingProvider(telemetry)
     if not echo:
         for handler in handlers:
@@ -212,7 +213,7 @@ def capture(echo: bool = True) -> Iterator[Telemetry]:
     try:
         yield telemetry
     finally:
-        for module, provider in zip(modules, providers, strict=True):
+        for module, provider in zip(traced, providers, strict=True):
             module.tracer.provider = provider
         for handler, stream in zip(handlers, saved_streams, strict=True):
             handler.setStream(stream)
