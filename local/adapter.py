@@ -9,6 +9,7 @@ A `FaultPlan` (local/faults.py) can make chosen invocations fail on purpose.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import logging
@@ -17,6 +18,7 @@ import threading
 import time
 import traceback
 import uuid
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -138,6 +140,11 @@ def install(
 
     invocations = invocations or Invocations()
     faults = faults or FaultPlan()
+    # A Lambda execution environment handles one event at a time; the REST resolver keeps the
+    # current request in module state, so a function answers one HTTP request at a time here too.
+    # Only requests: the other events may arrive while a request waits on moto (a task token sent
+    # resumes the workflow), and the handlers' paths for them keep no such state.
+    resolvers: dict[str, threading.Lock] = defaultdict(threading.Lock)
 
     def invoke(
         self: Any, function_name: str, qualifier: str | None, body: Any, headers: Any, response_headers: Any
@@ -156,7 +163,8 @@ def install(
         try:
             if fault is not None:
                 raise_for(fault, step)
-            result = resolve(fn.handler, package)(event, context)
+            with resolvers[fn.handler] if "httpMethod" in event else contextlib.nullcontext():
+                result = resolve(fn.handler, package)(event, context)
             if fault is not None and fault.kind == FaultKind.TIMEOUT:
                 time.sleep(int(fn.timeout) / faults.time_scale)  # the rest of the timeout, scaled
                 raise _TimedOut(f"Task timed out after {int(fn.timeout)} seconds")

@@ -121,7 +121,7 @@ def reconcile(
                     f"case {case_id}: assignment {a.assignment_id} is {a.status.value} and "
                     f"{'still holds' if not a.released else 'gave back'} its radiologist's slot"
                 )
-        link = f"/cases/{case_id}/report"
+        link = f"/report.html#{case_id}"
         sent = sum(1 for m in emails if link in _text(m))
         result.emails += min(sent, 1)
         result.duplicate_emails += max(sent - 1, 0)
