@@ -201,9 +201,6 @@ def test_the_whole_journey_through_the_pages(
     until(lambda: page.reload() or page.inner_text("#state") == GERMAN["status.delivered"], "delivery", 90)
     page.click("#report-link a")
     page.wait_for_url("**/report.html#*")
-    # The page's script shows the delivery's facts, then takes the form: a click before that would
-    # submit the form natively, past the script.
-    page.wait_for_selector("#facts:not([hidden])")
     page.click("#with-token button[type=submit]")
     page.wait_for_selector("#download:not([hidden])")
     pdf = patient.request.get(page.get_attribute("#download-link", "href"))
