@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from secondopinion import auth, masking, measures, observability
@@ -44,20 +42,14 @@ metrics = observability.metrics("assign")
 app = resolver(logger)
 
 
-def _correlate_assignment(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
-    """A radiologist's request names an assignment: its lines carry the case id as well."""
+def _me() -> str:
+    """The radiologist calling; a request that names an assignment logs its case id as well."""
+    claims = app.current_event.request_context.authorizer.claims
+    radiologist = auth.require_radiologist(auth.staff_from_claims(claims))
     assignment_id = (app.current_event.path_parameters or {}).get("assignment_id")
     if assignment_id:
         logger.append_keys(case_id=_stores().assignments.case_of(assignment_id))
-    return next_middleware(app)
-
-
-app.use(middlewares=[_correlate_assignment])
-
-
-def _me() -> str:
-    claims = app.current_event.request_context.authorizer.claims
-    return auth.require_radiologist(auth.staff_from_claims(claims))
+    return radiologist
 
 
 def _stores() -> logic.Stores:
