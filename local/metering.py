@@ -10,6 +10,7 @@ scheduler, the harness) run outside any invocation and are not counted.
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 import time
@@ -145,8 +146,11 @@ class Meter:
             found = [result["Item"]] if result.get("Item") else result.get("Items", [])
             size = 0
             for returned in found:
-                key = {a: returned[a] for a in (table.hash_key_attr, table.range_key_attr) if a}
-                stored = self._item(table, key)
+                names = [a for a in (table.hash_key_attr, table.range_key_attr) if a]
+                if not all(a in returned for a in names):  # a projection without the key
+                    size += len(json.dumps(returned))  # a lower bound: DynamoDB reads the item
+                    continue
+                stored = self._item(table, {a: returned[a] for a in names})
                 size += stored.size() if stored is not None else 0
             factor = 1.0 if params.get("ConsistentRead") else 0.5
             return max(1, math.ceil(size / 4096)) * factor
