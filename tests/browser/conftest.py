@@ -16,7 +16,8 @@ from local.system import LocalSystem
 
 TIME_SCALE = 60.0
 MULTIPART_BYTES = 5 * 1024**2
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = shutil.which("chromium")
+"""Debian's Chromium on the PATH (Playwright cannot download its own browser here)."""
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -51,12 +52,12 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSystem]:
 
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
+    if CHROMIUM is None:
         pytest.skip("Chromium is missing: `apt-get install chromium` (make test-tools does)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
 
