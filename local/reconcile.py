@@ -17,6 +17,8 @@ from typing import Any
 from secondopinion.models import LIVE_ASSIGNMENT, CaseStatus, Verdict
 from secondopinion.store import AssignmentStore, CaseStore, FileStore
 
+from functions.deliver.logic import report_page
+
 from .system import LocalSystem
 from .telemetry import Telemetry
 
@@ -121,7 +123,7 @@ def reconcile(
                     f"case {case_id}: assignment {a.assignment_id} is {a.status.value} and "
                     f"{'still holds' if not a.released else 'gave back'} its radiologist's slot"
                 )
-        link = f"/report.html#{case_id}"
+        link = report_page(case_id)
         sent = sum(1 for m in emails if link in _text(m))
         result.emails += min(sent, 1)
         result.duplicate_emails += max(sent - 1, 0)

@@ -65,6 +65,11 @@ CODE_REQUESTED = (
 )
 
 
+def report_page(case_id: str) -> str:
+    """The report page's path on the portal; the case id travels in the fragment, never sent."""
+    return f"/report.html#{case_id}"
+
+
 def deliver(
     result: ReportResult, settings: DeliverSettings, *, cases: CaseStore, ses: Any = None
 ) -> DeliverResult:
@@ -91,7 +96,7 @@ def deliver(
     if case.notified_at is None:
         until = (case.delivered_at + timedelta(days=settings.delivery_days)).astimezone(ZURICH)
         body = BODY.format(
-            link=f"{settings.portal_url.rstrip('/')}/report.html#{case.case_id}",
+            link=settings.portal_url.rstrip("/") + report_page(case.case_id),
             until=f"{until.day} {until:%B %Y}",
             days=settings.delivery_days,
             report_period=_period(settings.report_retention_days),
