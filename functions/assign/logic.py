@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
+from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from secondopinion import clients, crypto, measures, readability, studies
@@ -90,30 +91,82 @@ def conflicts(radiologist: Radiologist, institutions: set[str], original_radiolo
     return bool(theirs and surname and surname[0] in theirs.split())
 
 
+@dataclass(frozen=True)
+class Lapse:
+    """A radiologist who let a task on the case time out: how often, and when last offered."""
+
+    times: int
+    last_offered_at: datetime
+
+
+@dataclass(frozen=True)
+class PassedOver:
+    """Who had a task on the case before, and whether they may have it again."""
+
+    excluded: set[str]
+    """Declined it, were taken off it by ops, or hold or did another part of the case: never again."""
+    lapses: Mapping[str, Lapse]
+    """Only ever let it time out: offered again once nobody fresh is left, fewest lapses first."""
+
+
+def passed_over(assignments: Iterable[AssignmentRecord]) -> PassedOver:
+    """Sort the case's earlier assignments of one task into those who said no (or are busy with
+    the case) and those who only let an offer or a read run out. Re-offering to the latter keeps a
+    case whose every eligible radiologist once let it lapse from waiting in the queue for ever."""
+    excluded: set[str] = set()
+    lapses: dict[str, Lapse] = {}
+    for assignment in assignments:
+        rid = assignment.radiologist_id
+        if assignment.status != AssignmentStatus.TIMED_OUT:
+            excluded.add(rid)
+            continue
+        earlier = lapses.get(rid)
+        lapses[rid] = Lapse(
+            times=(earlier.times if earlier else 0) + 1,
+            last_offered_at=max(assignment.offered_at, earlier.last_offered_at)
+            if earlier
+            else assignment.offered_at,
+        )
+    return PassedOver(excluded, {rid: lapse for rid, lapse in lapses.items() if rid not in excluded})
+
+
+def freshness(radiologist: Radiologist, lapses: Mapping[str, Lapse]) -> tuple[int, datetime]:
+    """Sort key: never offered the task first, then the fewest and oldest lapses."""
+    lapse = lapses.get(radiologist.radiologist_id)
+    return (lapse.times, lapse.last_offered_at) if lapse else (0, datetime.min.replace(tzinfo=UTC))
+
+
 def rank(
     candidates: list[Radiologist],
     subspecialty: Subspecialty,
     language: str,
     excluded: set[str],
     *,
+    lapses: Mapping[str, Lapse] | None = None,
     region: str = "CH",
     at: datetime | None = None,
     institutions: set[str] | None = None,
     original_radiologist: str = "",
 ) -> list[Radiologist]:
-    """Eligible radiologists, best first: speaks the patient's language, then least loaded.
+    """Eligible radiologists, best first: not offered the case before (then the fewest and oldest
+    lapses), then speaks the patient's language, then least loaded.
 
     Eligible: of the subspecialty, available that day, with capacity, licensed where the patient
-    lives, not already tried on the case, and neither the original reader nor of their institution.
+    lives, not excluded (declined, taken off by ops, or busy with another read of the case), and
+    neither the original reader nor of their institution.
     """
     at = at or now()
+    lapses = lapses or {}
     eligible = [
         r
         for r in candidates
         if subspecialty in r.subspecialties
         and may_take(r, at, region, excluded, institutions or set(), original_radiologist)
     ]
-    return sorted(eligible, key=lambda r: (language not in r.languages, load(r), r.radiologist_id))
+    return sorted(
+        eligible,
+        key=lambda r: (freshness(r, lapses), language not in r.languages, load(r), r.radiologist_id),
+    )
 
 
 def may_take(
@@ -124,8 +177,8 @@ def may_take(
     institutions: set[str],
     original_radiologist: str,
 ) -> bool:
-    """Has room, is available that day, is licensed where the patient lives, has not had the case
-    yet, and neither made the original reading nor works where it was made."""
+    """Has room, is available that day, is licensed where the patient lives, is not excluded from
+    the case, and neither made the original reading nor works where it was made."""
     return (
         radiologist.open_reads < radiologist.capacity
         and radiologist.is_available(at)
@@ -147,6 +200,13 @@ def institutions_of(case: CaseRecord, records: list[FileRecord]) -> set[str]:
     return institutions
 
 
+def _choice(radiologist: Radiologist, lapses: Mapping[str, Lapse]) -> str:
+    lapse = lapses.get(radiologist.radiologist_id)
+    if lapse is None:
+        return "least loaded eligible"
+    return f"offered again: every eligible radiologist has had it; this one let it lapse {lapse.times}x"
+
+
 def assignment_id_for(case_id: str, attempt: int, reader: int = 1) -> str:
     """One assignment per case, reader and attempt, so a retried Assign finds the one it made."""
     key = f"{case_id}:{attempt}" if reader == 1 else f"{case_id}:{reader}:{attempt}"
@@ -164,18 +224,19 @@ def assign(request: AssignRequest, *, stores: Stores, metrics: Metrics | None = 
     records = stores.files.for_case(case.case_id)
     images = [f.facts for f in records if f.content == ContentKind.IMAGE]
     subspecialty, why = route(images)
-    tried = {a.radiologist_id for a in stores.assignments.for_case(case.case_id)}
+    before = passed_over(stores.assignments.for_case(case.case_id))
     candidates = rank(
         stores.roster.all(),
         subspecialty,
         case.language,
-        tried,
+        before.excluded,
+        lapses=before.lapses,
         region=case.region,
         institutions=institutions_of(case, records),
         original_radiologist=case.original_radiologist,
     )
     for radiologist in candidates:
-        if not stores.assignments.claim(case.case_id, radiologist.radiologist_id):
+        if not stores.assignments.claim(case.case_id, radiologist.radiologist_id, request.reader):
             continue  # the case's other reader took this radiologist a moment ago
         if not stores.roster.adjust_load(radiologist.radiologist_id, +1):
             continue  # filled up since we read the roster
@@ -194,7 +255,7 @@ def assign(request: AssignRequest, *, stores: Stores, metrics: Metrics | None = 
             reader=request.reader,
             status=AssignmentStatus.OFFERED,
             subspecialty=subspecialty,
-            reason=f"{why}; {language_note}; least loaded eligible "
+            reason=f"{why}; {language_note}; {_choice(radiologist, before.lapses)} "
             f"({radiologist.open_reads}/{radiologist.capacity} open reads)",
             offered_at=offered,
             due_at=offered + timedelta(seconds=request.timeouts.offer_seconds),

@@ -5,6 +5,7 @@ machine's draft, and signs it off. Only the signed-off text reaches the patient.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,11 +36,14 @@ from secondopinion.models import (
 from secondopinion.store import Stores
 
 from .logic import (
+    Lapse,
     actionable,
+    freshness,
     institutions_of,
     load,
     may_take,
     own,
+    passed_over,
     reading_of,
     resume,
     score_readability,
@@ -62,15 +66,17 @@ def rank_translators(
     subspecialty: Subspecialty,
     readers: set[str],
     excluded: set[str],
+    lapses: Mapping[str, Lapse] | None = None,
     region: str,
     institutions: set[str],
     original_radiologist: str,
     at: datetime | None = None,
 ) -> list[Radiologist]:
     """Radiologists who read both languages (by the roster) and may take the case, best first:
-    one who read the case (they know what it says), then one of its subspecialty, then the least
-    loaded."""
+    not offered the translation before (then the fewest and oldest lapses), then one who read the
+    case (they know what it says), then one of its subspecialty, then the least loaded."""
     at = at or now()
+    lapses = lapses or {}
     eligible = [
         r
         for r in candidates
@@ -81,6 +87,7 @@ def rank_translators(
     return sorted(
         eligible,
         key=lambda r: (
+            freshness(r, lapses),
             r.radiologist_id not in readers,
             subspecialty not in r.subspecialties,
             load(r),
@@ -143,6 +150,7 @@ def assign_translation(
     if existing is not None:  # the workflow retried this step after it had done its work
         return _result(existing)
     earlier = [a for a in stores.assignments.for_case(case.case_id) if a.task == AssignmentTask.TRANSLATION]
+    before = passed_over(earlier)
     readers = {reading.radiologist_id}
     if request.reading.second_assignment_id:
         readers.add(stores.assignments.get(request.reading.second_assignment_id).radiologist_id)
@@ -152,7 +160,8 @@ def assign_translation(
         case.language,
         subspecialty=reading.subspecialty,
         readers=readers,
-        excluded={a.radiologist_id for a in earlier},
+        excluded=before.excluded,
+        lapses=before.lapses,
         region=case.region,
         institutions=institutions_of(case, stores.files.for_case(case.case_id)),
         original_radiologist=case.original_radiologist,

@@ -139,20 +139,70 @@ def test_assign_again_never_picks_a_radiologist_who_already_had_the_case(
     assert set(chosen) <= BODY_IMAGING
 
 
-def test_assign_raises_no_radiologist_available_when_every_eligible_one_has_tried(
-    fresh_roster: RosterStore, offered: Callable[..., Offer]
+def test_once_every_eligible_one_let_it_lapse_the_case_is_offered_again_oldest_lapse_first(
+    stack: Stack, fresh_roster: RosterStore, offered: Callable[..., Offer]
 ) -> None:
-    # Given a case every body-imaging radiologist has had and released
+    # Given a case every body-imaging radiologist was offered and let lapse, in turn
     first = offered()
     release(first.case_id, first.assignment_id, attempt=0)
+    order = [first.radiologist_id]
     for attempt in (1, 2):
-        release(first.case_id, assign(first.case_id, attempt=attempt)["assignment_id"], attempt=attempt)
+        again = assign(first.case_id, attempt=attempt)
+        order.append(again["radiologist_id"])
+        release(first.case_id, again["assignment_id"], attempt=attempt)
+    assert set(order) == BODY_IMAGING
+
+    # When the workflow assigns it once more, and that offer lapses too, and once more
+    fourth = assign(first.case_id, attempt=3)
+    release(first.case_id, fourth["assignment_id"], attempt=3)
+    fifth = assign(first.case_id, attempt=4)
+
+    # Then it goes back to those who let it lapse, the longest ago first, instead of waiting in
+    # the queue for someone new; the offer says why, and each holds one open read at most
+    assert [fourth["radiologist_id"], fifth["radiologist_id"]] == order[:2]
+    assert "offered again" in _assignment(stack, fifth["assignment_id"])["reason"]
+    assert _open_reads(fresh_roster, order[1]) == 1
+    assert _open_reads(fresh_roster, order[0]) == 0
+
+
+def test_a_radiologist_who_declined_is_never_offered_the_case_again(
+    fresh_roster: RosterStore, offered: Callable[..., Offer]
+) -> None:
+    # Given a case whose first radiologist declined and whose other two let it lapse
+    first = offered()
+    assert decline(first.assignment_id, radiologist_id=first.radiologist_id).status == 200
+    release(first.case_id, first.assignment_id, attempt=0, error="Review.Declined")
+    later = []
+    for attempt in (1, 2, 3, 4):
+        again = assign(first.case_id, attempt=attempt)
+        later.append(again["radiologist_id"])
+        release(first.case_id, again["assignment_id"], attempt=attempt)
+
+    # Then the case went round the two who let it lapse, never back to the one who declined
+    assert first.radiologist_id not in later
+    assert set(later) == BODY_IMAGING - {first.radiologist_id}
+    assert later[:2] == later[2:]
+
+
+def test_assign_raises_no_radiologist_available_when_every_eligible_one_declined(
+    fresh_roster: RosterStore, offered: Callable[..., Offer]
+) -> None:
+    # Given a case every body-imaging radiologist was offered and declined
+    current = offered()
+    assignment_id, radiologist_id = current.assignment_id, current.radiologist_id
+    for attempt in range(3):
+        assert decline(assignment_id, radiologist_id=radiologist_id).status == 200
+        release(current.case_id, assignment_id, attempt=attempt, error="Review.Declined")
+        if attempt < 2:
+            again = assign(current.case_id, attempt=attempt + 1)
+            offer(again["assignment_id"], TASK_TOKEN)
+            assignment_id, radiologist_id = again["assignment_id"], again["radiologist_id"]
 
     # When the workflow assigns it once more
     with pytest.raises(NoRadiologistAvailable) as raised:
-        assign(first.case_id, attempt=3)
+        assign(current.case_id, attempt=3)
 
-    # Then the error's name is the one the state machine catches to wait and retry
+    # Then the error's name is the one the state machine catches to wait in the queue
     assert type(raised.value).__name__ == "NoRadiologistAvailable"
 
 

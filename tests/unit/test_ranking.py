@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from secondopinion.models import Language, Radiologist, Subspecialty
+from datetime import UTC, datetime, timedelta
 
-from functions.assign.logic import rank
+from secondopinion.models import AssignmentRecord, AssignmentStatus, Language, Radiologist, Subspecialty
+
+from functions.assign.logic import passed_over, rank
 
 
 def _rad(
@@ -97,3 +99,54 @@ def test_the_original_reader_and_their_institution_are_never_chosen() -> None:
         original_radiologist="Prof. H. Muster",
     )
     assert [r.radiologist_id for r in ranked] == ["other"]
+
+
+T0 = datetime(2026, 12, 3, 9, tzinfo=UTC)
+
+
+def _had(rid: str, status: AssignmentStatus, minutes: int) -> AssignmentRecord:
+    offered = T0 + timedelta(minutes=minutes)
+    return AssignmentRecord(
+        assignment_id=f"{rid}-{minutes}",
+        case_id="case",
+        radiologist_id=rid,
+        attempt=minutes,
+        status=status,
+        subspecialty=Subspecialty.NEURO,
+        reason="test",
+        offered_at=offered,
+        due_at=offered + timedelta(minutes=10),
+    )
+
+
+def test_decliners_and_current_readers_are_excluded_and_lapses_are_counted() -> None:
+    before = passed_over(
+        [
+            _had("lapsed-twice", AssignmentStatus.TIMED_OUT, 0),
+            _had("said-no", AssignmentStatus.DECLINED, 10),
+            _had("lapsed-twice", AssignmentStatus.TIMED_OUT, 20),
+            _had("reading", AssignmentStatus.ACCEPTED, 30),
+            _had("lapsed-then-declined", AssignmentStatus.TIMED_OUT, 40),
+            _had("lapsed-then-declined", AssignmentStatus.DECLINED, 50),
+        ]
+    )
+    assert before.excluded == {"said-no", "reading", "lapsed-then-declined"}
+    assert set(before.lapses) == {"lapsed-twice"}
+    assert before.lapses["lapsed-twice"].times == 2
+    assert before.lapses["lapsed-twice"].last_offered_at == T0 + timedelta(minutes=20)
+
+
+def test_fresh_radiologists_come_before_those_who_let_it_lapse_even_without_the_language() -> None:
+    before = passed_over(
+        [
+            _had("twice", AssignmentStatus.TIMED_OUT, 0),
+            _had("recent", AssignmentStatus.TIMED_OUT, 30),
+            _had("twice", AssignmentStatus.TIMED_OUT, 20),
+            _had("long-ago", AssignmentStatus.TIMED_OUT, 10),
+        ]
+    )
+    candidates = [_rad(rid, langs=[Language.DE]) for rid in ("twice", "recent", "long-ago")] + [
+        _rad("fresh-english", langs=[Language.EN], load=4)
+    ]
+    ranked = rank(candidates, Subspecialty.NEURO, Language.DE, before.excluded, lapses=before.lapses)
+    assert [r.radiologist_id for r in ranked] == ["fresh-english", "long-ago", "recent", "twice"]

@@ -402,14 +402,15 @@ class AssignmentStore:
             raise
         return True
 
-    def claim(self, case_id: str, radiologist_id: str) -> bool:
-        """Reserve a radiologist for a case, once: two readers assigned at the same moment (a
-        consensus case) can never both get the same radiologist. Claim items carry no index
+    def claim(self, case_id: str, radiologist_id: str, reader: int = 1) -> bool:
+        """Reserve a radiologist for one reader of a case: two readers assigned at the same moment
+        (a consensus case) can never both get the same radiologist, while the same reader may
+        offer the case again to a radiologist who let it lapse. Claim items carry no index
         attributes, so they never show up as assignments."""
         try:
             self.table.put_item(
-                Item={"assignment_id": claim_key(case_id, radiologist_id)},
-                ConditionExpression=Attr("assignment_id").not_exists(),
+                Item={"assignment_id": claim_key(case_id, radiologist_id), "reader": reader},
+                ConditionExpression=Attr("assignment_id").not_exists() | Attr("reader").eq(reader),
             )
         except ClientError as error:
             if _conditional_failed(error):
