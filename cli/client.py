@@ -30,8 +30,9 @@ class Api:
         token: str | None = None,
         json: Any = None,
         expect: tuple[int, ...] = (200, 201),
+        headers: dict[str, str] | None = None,
     ) -> Any:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers = {**(headers or {}), **({"Authorization": f"Bearer {token}"} if token else {})}
         response = requests.request(
             method, self.base_url + path, json=json, headers=headers, timeout=self.timeout
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -139,9 +140,10 @@ def open_case(
 ) -> OpenedCase:
     """Create, declare, upload (`upload_workers` at a time, like a browser) and submit a case,
     waiting at most `patience` seconds for the verdicts once the files are sent."""
-    # A browser retries a failed create too; a create that failed after its work leaves an
-    # unused case behind.
-    created = retrying(lambda: api.call("POST", "/cases", json=spec.request()), "create")
+    # A browser retries a failed create too, with the same Idempotency-Key: a create that failed
+    # after its work gives the same case back instead of leaving an unused one behind.
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    created = retrying(lambda: api.call("POST", "/cases", json=spec.request(), headers=key), "create")
     case_id, token = created["case_id"], created["access_token"]
     names = spec.names or [p.name for p in spec.files]
     uploads = _declare(api, case_id, token, spec, names)

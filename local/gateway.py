@@ -177,7 +177,7 @@ class Gateway:
             return {
                 "Access-Control-Allow-Origin": origin,
                 "Vary": "Origin",
-                "Access-Control-Allow-Headers": "Authorization, Content-Type",
+                "Access-Control-Allow-Headers": "Authorization, Content-Type, Idempotency-Key",
                 "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE, OPTIONS",
             }
         return {}

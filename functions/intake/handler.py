@@ -45,10 +45,15 @@ def _patient_case(case_id: str) -> Any:
 
 @app.post("/cases", status_code=201)
 def create_case(request: CaseRequest) -> CaseCreated:
-    created = logic.create_case(request, cases=_stores()[0])
+    cases, files = _stores()
+    key = app.current_event.headers.get("Idempotency-Key") or None  # case-insensitive
+    created, new = logic.create_case(request, cases=cases, files=files, idempotency_key=key)
     logger.append_keys(case_id=created.case_id)
-    logger.info("case opened", extra={"tier": request.tier.value})
-    metrics.add_metric(name="CasesCreated", unit="Count", value=1)
+    if new:
+        logger.info("case opened", extra={"tier": request.tier.value})
+        metrics.add_metric(name="CasesCreated", unit="Count", value=1)
+    else:
+        logger.info("case request repeated: same case, new access token")
     return created
 
 

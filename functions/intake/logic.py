@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
 import secrets
 import uuid
 from contextlib import suppress
@@ -11,7 +14,13 @@ from typing import Any
 from botocore.exceptions import ClientError
 from secondopinion import auth, clients, studies
 from secondopinion.clock import now
-from secondopinion.errors import CaseNotReady, FileNotFound, InvalidRequest
+from secondopinion.errors import (
+    CaseNotFound,
+    CaseNotReady,
+    FileNotFound,
+    IdempotencyKeyReused,
+    InvalidRequest,
+)
 from secondopinion.models import (
     CaseCreated,
     CaseRecord,
@@ -45,22 +54,80 @@ CONTENT_TYPES = {FileKind.DICOM: "application/dicom"}
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
 
-def create_case(request: CaseRequest, *, cases: CaseStore) -> CaseCreated:
-    """Open a case; the access token is returned here once and stored only as a hash."""
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{22,128}")
+"""A client-made random key (a UUID, 22+ base64url characters): long enough not to be guessed."""
+
+
+def create_case(
+    request: CaseRequest, *, cases: CaseStore, files: FileStore, idempotency_key: str | None = None
+) -> tuple[CaseCreated, bool]:
+    """Open a case; the access token is returned here once and stored only as a hash. True when
+    the case is new.
+
+    With an Idempotency-Key (the browser makes one per form it sends), a repeat of the same request,
+    say after its answer was lost, gets the same case back instead of opening another: while no file
+    has been declared, it is given a new access token (the first one was never seen, and only its
+    hash is kept); afterwards the key is spent. The case id is derived from the key, so the repeat
+    finds the case with one conditional write and nothing else is stored about the key.
+    """
     if not request.consent:
         raise InvalidRequest("Please agree to the processing of your health data, or we cannot review it.")
+    if idempotency_key is not None and not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
+        raise InvalidRequest(
+            "Idempotency-Key: use 22 to 128 letters, digits, '-' or '_', random for each request "
+            "(e.g. a UUID)."
+        )
     token = auth.new_access_token()
+    salt = secrets.token_hex(16)
     case = CaseRecord(
-        case_id=uuid.uuid4().hex,
+        case_id=_case_id(idempotency_key),
         token_hash=auth.hash_token(token),
         status=CaseStatus.AWAITING_UPLOAD,
         created_at=now(),
-        identity_salt=secrets.token_hex(16),
+        identity_salt=salt,
+        request_hash=_request_hash(request, salt) if idempotency_key else None,
         timeline=[TimelineEntry(at=now(), event="case_created", actor="patient")],
         **request.model_dump(exclude={"consent"}),
     )
-    cases.create(case)
-    return CaseCreated(case_id=case.case_id, access_token=token, status=case.status)
+    try:
+        cases.create(case)
+    except ClientError as error:
+        if idempotency_key is None or error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        return _repeated(case.case_id, request, cases=cases, files=files), False
+    return CaseCreated(case_id=case.case_id, access_token=token, status=case.status), True
+
+
+def _case_id(idempotency_key: str | None) -> str:
+    if idempotency_key is None:
+        return uuid.uuid4().hex
+    return hashlib.sha256(f"case:{idempotency_key}".encode()).hexdigest()[:32]
+
+
+def _request_hash(request: CaseRequest, salt: str) -> str:
+    body = request.model_dump_json(exclude={"consent"}).encode()
+    return hmac.new(salt.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _repeated(case_id: str, request: CaseRequest, *, cases: CaseStore, files: FileStore) -> CaseCreated:
+    spent = IdempotencyKeyReused(
+        "This Idempotency-Key was already used for another request, or for a case that has files "
+        "now. Open that case with the access code you were given, or send a new request with a new key."
+    )
+    try:
+        existing = cases.get(case_id)
+    except CaseNotFound:  # erased since
+        raise spent from None
+    same = existing.request_hash is not None and hmac.compare_digest(
+        existing.request_hash, _request_hash(request, existing.identity_salt)
+    )
+    if not same or existing.status != CaseStatus.AWAITING_UPLOAD or files.for_case(case_id):
+        raise spent
+    token = auth.new_access_token()
+    if not cases.replace_token(case_id, existing.token_hash, auth.hash_token(token)):
+        raise spent  # another repeat got there first; its answer holds the token
+    cases.update(case_id, TimelineEntry(at=now(), event="case_request_repeated", actor="patient"))
+    return CaseCreated(case_id=case_id, access_token=token, status=existing.status)
 
 
 def declare_files(

@@ -129,12 +129,13 @@ def rest_event(
     token: str | None = None,
     claims: dict[str, str] | None = None,
     query: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """An API Gateway REST proxy event for `resource` (e.g. "/cases/{case_id}")."""
     path = resource
     for name, value in (path_parameters or {}).items():
         path = path.replace(f"{{{name}}}", value)
-    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    headers = {"Content-Type": "application/json", "Accept": "application/json", **(headers or {})}
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     context: dict[str, Any] = {

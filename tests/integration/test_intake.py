@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -54,6 +55,76 @@ def test_the_stored_case_keeps_only_a_sha256_hash_of_the_access_token(stack: Sta
     # Then it holds the token's SHA-256 and the token itself nowhere
     assert item["token_hash"] == hashlib.sha256(token.encode()).hexdigest()
     assert token not in json.dumps(item, default=str)
+
+
+KEY = "3f0c1b9e-5d7a-4e2b-9c8d-1a2b3c4d5e6f"
+
+
+def _open(request: dict[str, Any], key: str = KEY) -> Any:
+    return call_api("intake", "POST", "/cases", body=request, headers={"Idempotency-Key": key})
+
+
+def test_a_repeated_request_with_its_idempotency_key_gets_the_same_case_with_a_new_token(
+    stack: Stack,
+) -> None:
+    # Given a case opened with an Idempotency-Key, whose answer the browser never saw
+    key = f"repeat-{uuid.uuid4()}"
+    request = case_request()
+    first = _open(request, key)
+    assert first.status == 201
+
+    # When the browser sends the same request with the same key again
+    again = _open(request, key)
+
+    # Then it gets the same case, not a second one, under a new token that works; the first
+    # token (never seen) no longer does, and the case's timeline says the request was repeated
+    assert again.status == 201 and again.json["case_id"] == first.json["case_id"]
+    assert again.json["access_token"] != first.json["access_token"]
+    case_id = first.json["case_id"]
+    assert get_case(case_id, again.json["access_token"]).status == 200
+    assert get_case(case_id, first.json["access_token"]).status == 404
+    item = stack.item("CASES_TABLE", {"case_id": case_id})
+    assert [e["event"] for e in item["timeline"]] == ["case_created", "case_request_repeated"]
+    assert request["email"] not in item["request_hash"] and len(item["request_hash"]) == 64
+
+
+def test_an_idempotency_key_reused_for_another_request_is_422_and_opens_nothing() -> None:
+    # Given a case opened under a key
+    key = f"other-{uuid.uuid4()}"
+    first = _open(case_request(), key)
+    # When a different request comes with the same key
+    other = _open(case_request(symptoms="Something else entirely"), key)
+    # Then it is refused, saying what to do, and the first case keeps its token
+    assert other.status == 422 and other.json["error"] == "idempotency_key_reused"
+    assert "new key" in other.json["message"]
+    assert get_case(first.json["case_id"], first.json["access_token"]).status == 200
+
+
+def test_an_idempotency_key_is_spent_once_files_were_declared() -> None:
+    # Given a case opened under a key, to which the patient declared a file
+    key = f"spent-{uuid.uuid4()}"
+    request = case_request()
+    first = _open(request, key)
+    case_id, token = first.json["case_id"], first.json["access_token"]
+    assert declare(case_id, token, [{"name": "a.dcm", "size": 1000, "kind": "dicom"}]).status == 201
+    # When the same request comes again with the same key
+    again = _open(request, key)
+    # Then no new token is handed out (the patient has the first): the key is spent
+    assert again.status == 422 and again.json["error"] == "idempotency_key_reused"
+    assert get_case(case_id, token).status == 200
+
+
+@pytest.mark.parametrize("key", ["short", "x" * 129, "has spaces in it but is long enough", "ü" * 30])
+def test_a_malformed_idempotency_key_is_400_saying_what_a_key_looks_like(key: str) -> None:
+    response = _open(case_request(), key)
+    assert response.status == 400 and "Idempotency-Key" in response.json["message"]
+
+
+def test_requests_without_a_key_each_open_their_own_case() -> None:
+    request = case_request()
+    first = call_api("intake", "POST", "/cases", body=request)
+    second = call_api("intake", "POST", "/cases", body=request)
+    assert first.json["case_id"] != second.json["case_id"]
 
 
 @pytest.mark.parametrize(

@@ -54,6 +54,8 @@ function problems(request) {
   return found;
 }
 
+let idempotencyKey = crypto.randomUUID();
+
 async function submit(event) {
   event.preventDefault();
   clearErrors();
@@ -69,7 +71,15 @@ async function submit(event) {
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
   try {
-    const created = await call("POST", "/cases", { body: request });
+    // One key per request: sending it again after a lost answer gets the same case back.
+    let created;
+    try {
+      created = await call("POST", "/cases", { body: request, idempotencyKey });
+    } catch (error) {
+      if (error.code !== "idempotency_key_reused") throw error;
+      idempotencyKey = crypto.randomUUID(); // the form changed since the key was used
+      created = await call("POST", "/cases", { body: request, idempotencyKey });
+    }
     remember(created.case_id, created.access_token, request.language);
     location.assign(`/case.html#${created.case_id}`);
   } catch (error) {

@@ -9,9 +9,10 @@ export class ApiError extends Error {
   }
 }
 
-export async function call(method, path, { body, token } = {}) {
+export async function call(method, path, { body, token, idempotencyKey } = {}) {
   const { apiUrl } = await config();
   const headers = {};
+  if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (token) headers.Authorization = `Bearer ${token}`;
   let response;

@@ -69,6 +69,13 @@ class CaseNotReady(DomainError):
     status = 409
 
 
+class IdempotencyKeyReused(DomainError):
+    """The request's Idempotency-Key opened a case with another request (or one that has moved on)."""
+
+    code = "idempotency_key_reused"
+    status = 422
+
+
 class ReportNotReady(DomainError):
     code = "report_not_ready"
     status = 409

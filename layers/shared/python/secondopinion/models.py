@@ -265,6 +265,11 @@ class CaseRecord(Contract):
     identity_salt: str = Field(
         default="", description="Per-case key for DicomFacts.patient_key; never shown."
     )
+    request_hash: str | None = Field(
+        default=None,
+        description="HMAC (by identity_salt) of the request that opened the case under an "
+        "Idempotency-Key, so that a repeat of the same request is told apart from another.",
+    )
     status: CaseStatus
     tier: Tier
     consensus: bool

@@ -101,6 +101,21 @@ class CaseStore:
     def create(self, case: CaseRecord) -> None:
         self.table.put_item(Item=_item(case), ConditionExpression=Attr("case_id").not_exists())
 
+    def replace_token(self, case_id: str, old_hash: str, new_hash: str) -> bool:
+        """Swap the access token's hash, if it is still `old_hash`; False otherwise."""
+        try:
+            self.table.update_item(
+                Key={"case_id": case_id},
+                UpdateExpression="SET token_hash = :new",
+                ConditionExpression="token_hash = :old",
+                ExpressionAttributeValues={":new": new_hash, ":old": old_hash},
+            )
+        except ClientError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True
+
     def get(self, case_id: str) -> CaseRecord:
         item = self.table.get_item(Key={"case_id": case_id}, ConsistentRead=True).get("Item")
         if not item or item.get("status") == ERASED:
