@@ -47,6 +47,7 @@ ROUTES = (
     Route("POST", "/ops/cases/{case_id}/reassign", "assign", staff=True),
     Route("POST", "/ops/cases/{case_id}/delivery/revoke", "deliver", staff=True),
     Route("POST", "/ops/cases/{case_id}/erase", "intake", staff=True),
+    Route("POST", "/ops/cases/{case_id}/restart", "intake", staff=True),
     Route("GET", "/ops/radiologists", "assign", staff=True),
     Route("PUT", "/ops/radiologists/{radiologist_id}", "assign", staff=True),
     Route("GET", "/worklist", "assign", staff=True),

@@ -264,6 +264,7 @@ class Workflow(Construct):
                 "translate",
                 case_id=case_id,
                 reading=sfn.JsonPath.object_at("$.reading"),
+                run=sfn.JsonPath.number_at("$.run"),
                 attempt=sfn.JsonPath.number_at("$.translation.attempt"),
                 timeouts=sfn.JsonPath.object_at("$.timeouts"),
             ),
@@ -327,6 +328,7 @@ class Workflow(Construct):
             payload=_request(
                 "assign",
                 case_id=case_id,
+                run=sfn.JsonPath.number_at("$.run"),
                 attempt=sfn.JsonPath.number_at("$.attempt"),
                 reader=reader,
                 timeouts=sfn.JsonPath.object_at("$.timeouts"),
@@ -334,6 +336,17 @@ class Workflow(Construct):
             result_selector={
                 "assignment_id.$": "$.Payload.assignment_id",
                 "radiologist_id.$": "$.Payload.radiologist_id",
+                "carried.$": "$.Payload.carried",
+            },
+        )
+        # A restarted run keeps the reading its failed run got: no offer, no read.
+        carried = sfn.Pass(
+            scope,
+            f"{prefix}CarriedReading",
+            result_path="$.review",
+            parameters={
+                "assignment_id.$": "$.assignment.assignment_id",
+                "radiologist_id.$": "$.assignment.radiologist_id",
             },
         )
         offer = self._wait_on(
@@ -401,4 +414,10 @@ class Workflow(Construct):
             )
             .otherwise(assign_task)
         )
-        return assign_task.next(offer).next(review)
+        offer.next(review)
+        return assign_task.next(
+            sfn.Choice(scope, f"{prefix}ReadingCarriedOver?")
+            .when(sfn.Condition.boolean_equals("$.assignment.carried", True), carried)
+            .otherwise(offer)
+            .afterwards()
+        )

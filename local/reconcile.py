@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from secondopinion.models import LIVE_ASSIGNMENT, CaseStatus, Verdict
+from secondopinion.models import LIVE_ASSIGNMENT, CaseStatus, Verdict, execution_name
 from secondopinion.store import AssignmentStore, CaseStore, FileStore
 
 from functions.deliver.logic import report_page
@@ -82,9 +82,10 @@ def queues(system: LocalSystem) -> tuple[str, str]:
     raise RuntimeError("the local stack has no queue with a dead-letter queue")
 
 
-def execution_arn(system: LocalSystem, case_id: str) -> str:
-    """The review execution of a case (named by the case id)."""
-    return f"{system.state_machine_arn.replace(':stateMachine:', ':execution:')}:{case_id}"
+def execution_arn(system: LocalSystem, case_id: str, run: int = 0) -> str:
+    """A review execution of a case: its first run's by default (see CaseRecord.execution_name)."""
+    executions = system.state_machine_arn.replace(":stateMachine:", ":execution:")
+    return f"{executions}:{execution_name(case_id, run)}"
 
 
 def reconcile(
@@ -110,7 +111,7 @@ def reconcile(
             result.escalated += 1
         else:
             result.problems.append(f"case {case_id} is {case.status.value}, neither delivered nor escalated")
-        status = sfn.describe_execution(executionArn=execution_arn(system, case_id))["status"]
+        status = sfn.describe_execution(executionArn=execution_arn(system, case_id, case.run))["status"]
         result.executions[status] += 1
         if status == "RUNNING":
             result.problems.append(f"case {case_id}: its execution is still running")

@@ -23,6 +23,7 @@ from secondopinion.errors import (
 )
 from secondopinion.models import (
     LIVE_ASSIGNMENT,
+    STEP_FAILED,
     AcceptOutcome,
     ActionResult,
     AssignmentRecord,
@@ -207,19 +208,66 @@ def _choice(radiologist: Radiologist, lapses: Mapping[str, Lapse]) -> str:
     return f"offered again: every eligible radiologist has had it; this one let it lapse {lapse.times}x"
 
 
-def assignment_id_for(case_id: str, attempt: int, reader: int = 1) -> str:
-    """One assignment per case, reader and attempt, so a retried Assign finds the one it made."""
+def assignment_id_for(case_id: str, attempt: int, reader: int = 1, run: int = 0) -> str:
+    """One assignment per case, run, reader and attempt, so a retried Assign finds the one it made."""
     key = f"{case_id}:{attempt}" if reader == 1 else f"{case_id}:{reader}:{attempt}"
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
+    return hashlib.sha256((key if run == 0 else f"{key}:run{run}").encode()).hexdigest()[:32]
+
+
+FINISHED_READING = (AssignmentStatus.REPORTED, AssignmentStatus.CONSENSUS, AssignmentStatus.COSIGN)
+
+
+def carry_over(request: AssignRequest, assignment_id: str, stores: Stores) -> AssignResult | None:
+    """A restarted run (a failed case ops started again) keeps a reading the failed run got: the
+    new run's assignment is a copy of it, already reported, and the workflow skips the offer and
+    the read (`carried`). None when this reader has no finished reading on the case."""
+    if request.run == 0:
+        return None
+    finished = [
+        a
+        for a in stores.assignments.for_case(request.case_id)
+        if a.task == AssignmentTask.READ
+        and a.reader == request.reader
+        and a.status in FINISHED_READING
+        and a.submission is not None
+    ]
+    if not finished:
+        return None
+    reading = max(finished, key=lambda a: a.reported_at or a.offered_at)
+    copy = reading.model_copy(
+        update={
+            "assignment_id": assignment_id,
+            "attempt": request.attempt,
+            "status": AssignmentStatus.REPORTED,
+            "reason": f"reading carried over from an earlier run of the review; {reading.reason}",
+            "task_token_ciphertext": None,
+            "token_phase": None,
+            "released": True,  # its slot was given back when it was reported
+            "carried_from": reading.assignment_id,
+        }
+    )
+    if stores.assignments.create_once(copy):
+        stores.cases.update(
+            request.case_id,
+            TimelineEntry(at=now(), event="reading_carried_over", actor=reading.radiologist_id),
+        )
+    return AssignResult(assignment_id=assignment_id, radiologist_id=reading.radiologist_id, carried=True)
 
 
 def assign(request: AssignRequest, *, stores: Stores, metrics: Metrics | None = None) -> AssignResult:
     """Offer the case to the best available radiologist who has not had it yet; a reader's first
     offer records the time from the complete upload (TimeToAssignment)."""
-    assignment_id = assignment_id_for(request.case_id, request.attempt, request.reader)
+    assignment_id = assignment_id_for(request.case_id, request.attempt, request.reader, request.run)
     existing = stores.assignments.find(assignment_id)
     if existing is not None:  # the workflow retried this step after it had done its work
-        return AssignResult(assignment_id=existing.assignment_id, radiologist_id=existing.radiologist_id)
+        return AssignResult(
+            assignment_id=existing.assignment_id,
+            radiologist_id=existing.radiologist_id,
+            carried=existing.carried_from is not None,
+        )
+    carried = carry_over(request, assignment_id, stores) if request.attempt == 0 else None
+    if carried is not None:
+        return carried
     case = stores.cases.get(request.case_id)
     records = stores.files.for_case(case.case_id)
     images = [f.facts for f in records if f.content == ContentKind.IMAGE]
@@ -328,10 +376,6 @@ def release(request: ReleaseRequest, *, stores: Stores) -> ReleaseResult:
             request.case_id, TimelineEntry(at=now(), event=event, actor=assignment.radiologist_id)
         )
     return ReleaseResult(attempt=request.attempt + 1)
-
-
-STEP_FAILED = "step_failed"
-"""The reason the workflow escalates with when a step failed beyond its retries and it stops."""
 
 
 def _stop_failed_case(case_id: str, stores: Stores) -> None:

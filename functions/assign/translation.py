@@ -53,9 +53,10 @@ from .logic import (
 from .translator import TranslationTooSlow, Translator
 
 
-def translation_assignment_id(case_id: str, attempt: int) -> str:
-    """One translation assignment per case and attempt, so a retried task finds the one it made."""
-    return hashlib.sha256(f"{case_id}:translation:{attempt}".encode()).hexdigest()[:32]
+def translation_assignment_id(case_id: str, attempt: int, run: int = 0) -> str:
+    """One translation assignment per case, run and attempt, so a retried task finds the one it made."""
+    key = f"{case_id}:translation:{attempt}"
+    return hashlib.sha256((key if run == 0 else f"{key}:run{run}").encode()).hexdigest()[:32]
 
 
 def rank_translators(
@@ -145,7 +146,7 @@ def assign_translation(
     source = submission.language or case.language
     if source == case.language:
         return TranslationResult(needed=False, attempt=request.attempt)
-    assignment_id = translation_assignment_id(case.case_id, request.attempt)
+    assignment_id = translation_assignment_id(case.case_id, request.attempt, request.run)
     existing = stores.assignments.find(assignment_id)
     if existing is not None:  # the workflow retried this step after it had done its work
         return _result(existing)

@@ -61,7 +61,7 @@ def erase(
     if record is None:
         case = stores.cases.get(case_id)
         if case.status in REVIEW_RUNNING:
-            _stop_review(case.case_id, settings, sfn or clients.client("stepfunctions"))
+            _stop_review(case, settings, sfn or clients.client("stepfunctions"))
         record = anonymous_record(case, now(), subject)
         if not stores.cases.replace_with_erased(record, case.status):
             raise CaseNotReady("The case changed while it was being erased; erase it again.")
@@ -81,9 +81,12 @@ def erase(
     )
 
 
-def _stop_review(case_id: str, settings: IntakeSettings, sfn: Any) -> None:
-    """Stop the case's execution (named by the case id), so that no step works on it any more."""
-    execution = settings.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{case_id}"
+def _stop_review(case: CaseRecord, settings: IntakeSettings, sfn: Any) -> None:
+    """Stop the case's current execution (earlier runs have failed), so that no step works on it
+    any more."""
+    execution = (
+        settings.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{case.execution_name}"
+    )
     with suppress(sfn.exceptions.ExecutionDoesNotExist):
         sfn.stop_execution(
             executionArn=execution, error="Case.Erased", cause="The case was erased on request."

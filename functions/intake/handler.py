@@ -21,6 +21,7 @@ from secondopinion.models import (
     FileStatus,
     PartsIssued,
     PartsRequest,
+    RestartResult,
     SubmitRequest,
 )
 from secondopinion.store import CaseStore, FileStore, Stores
@@ -107,6 +108,17 @@ def erase_case(case_id: str) -> ErasureResult:
     logger.info("case erased", extra={"ops_user": staff.subject})
     metrics.add_metric(name="CasesErased", unit="Count", value=1)
     return erased
+
+
+@app.post("/ops/cases/<case_id>/restart")
+def restart_review(case_id: str) -> RestartResult:
+    staff = auth.staff_from_claims(app.current_event.request_context.authorizer.claims)
+    auth.require_ops(staff)
+    cases, _ = _stores()
+    restarted = logic.restart_review(cases.get(case_id), staff.subject, get_settings(), cases=cases)
+    logger.info("review restarted", extra={"ops_user": staff.subject, "run": restarted.run})
+    metrics.add_metric(name="ReviewsRestarted", unit="Count", value=1)
+    return restarted
 
 
 @app.get("/openapi.json", include_in_schema=False)

@@ -22,6 +22,7 @@ from secondopinion.errors import (
     InvalidRequest,
 )
 from secondopinion.models import (
+    STEP_FAILED,
     CaseCreated,
     CaseRecord,
     CaseRequest,
@@ -38,6 +39,7 @@ from secondopinion.models import (
     PartsIssued,
     PartsRequest,
     PartUrl,
+    RestartResult,
     SubmitRequest,
     Tier,
     TimelineEntry,
@@ -357,6 +359,7 @@ def workflow_input(case: CaseRecord, settings: IntakeSettings) -> WorkflowInput:
     fast = case.tier == Tier.EXPEDITED
     return WorkflowInput(
         case_id=case.case_id,
+        run=case.run,
         max_attempts=settings.max_attempts,
         consensus=case.consensus,
         timeouts=WorkflowTimeouts(
@@ -434,13 +437,39 @@ def submit_case(
 
 
 def _start_review(case: CaseRecord, settings: IntakeSettings, sfn: Any) -> None:
-    # Named by the case id: a second start is refused, so the workflow runs once per case.
+    # Named by the case id and run: a second start is refused, so each run starts once.
     with suppress(sfn.exceptions.ExecutionAlreadyExists):
         sfn.start_execution(
             stateMachineArn=settings.state_machine_arn,
-            name=case.case_id,
+            name=case.execution_name,
             input=workflow_input(case, settings).model_dump_json(),
         )
+
+
+def restart_review(
+    case: CaseRecord, ops_user: str, settings: IntakeSettings, *, cases: CaseStore, sfn: Any = None
+) -> RestartResult:
+    """Start a failed case's review again, as its next run, once ops have fixed the cause. The SLA
+    deadline stays the one the patient was given; a reading the failed run got is kept (assign
+    carries it over), everything after it runs again. Repeating the call (say after a lost
+    answer) starts nothing more: the run's execution is named, so it starts once."""
+    if case.status == CaseStatus.FAILED:
+        if not cases.transition(
+            case.case_id,
+            CaseStatus.FAILED,
+            CaseStatus.IN_REVIEW,
+            TimelineEntry(at=now(), event="review_restarted", actor=ops_user),
+            run=case.run + 1,
+            alerts=[a for a in case.alerts if a != STEP_FAILED],
+        ):
+            raise CaseNotReady("The case changed while it was being restarted; look at it again.")
+        case = cases.get(case.case_id)
+    elif case.status != CaseStatus.IN_REVIEW or case.run == 0:
+        raise CaseNotReady(
+            f"Only a failed case can be restarted; this one is {case.status.value.replace('_', ' ')}."
+        )
+    _start_review(case, settings, sfn or clients.client("stepfunctions"))
+    return RestartResult(case_id=case.case_id, status=case.status, run=case.run)
 
 
 def _status(f: FileRecord) -> FileStatus:

@@ -8,8 +8,10 @@ from collections.abc import Iterator
 import pytest
 
 from benchmarks.faults import ESCALATED, RECOVERED, SCENARIOS, Bench, Scenario
-from local import telemetry
+from cli.client import wait_for
+from local import telemetry, tokens
 from local.faults import FaultKind
+from local.reconcile import execution_arn, reconcile
 from local.system import LocalSystem
 
 
@@ -53,10 +55,36 @@ def test_a_fault_in_a_function_is_recovered_or_escalated_and_nothing_is_left_run
     assert outcome.problems == []
 
 
-def test_a_failed_step_leaves_the_case_failed_with_an_alert_for_ops(bench: Bench) -> None:
+def test_a_failed_step_leaves_the_case_failed_for_ops_who_restart_it_once_it_is_fixed(
+    bench: Bench, system: LocalSystem
+) -> None:
+    # Given a report step that fails with a bug: the case fails, with an alert for ops
     outcome = bench.run(scenario("report", FaultKind.EXCEPTION, "task"))
     assert (outcome.execution, outcome.case_status, outcome.alerts) == ("FAILED", "failed", ["step_failed"])
     assert outcome.task_failures == 1  # an unexpected error is not retried: it is caught at once
+
+    # When the bug is fixed (the fault is gone) and ops restart the case
+    ops = tokens.mint(tokens.ops_claims(), tokens.signing_key(system.state_dir))
+    case_id = outcome.case_id
+    restarted = bench.api.call("POST", f"/ops/cases/{case_id}/restart", ops)
+    assert restarted == {"case_id": case_id, "status": "in_review", "run": 1}
+    sfn = system.session.client("stepfunctions")
+    run = execution_arn(system, case_id, 1)
+    status = wait_for(
+        lambda: (s := sfn.describe_execution(executionArn=run)["status"]) != "RUNNING" and s, "run 1", 60
+    )
+
+    # Then the second run delivers it from the reading the first run got: nobody read it twice
+    assert status == "SUCCEEDED"
+    detail = bench.api.call("GET", f"/ops/cases/{case_id}", ops)
+    assert detail["status"] == "delivered"
+    readers = {a["radiologist_id"] for a in detail["assignments"] if a["status"] == "reported"}
+    assert len(readers) == 1
+        (a["radiologist_id"], a["status"], a.get("reason"), a.get("attempt")) for a in detail["assignments"]
+    ] + [e["event"] for e in detail["timeline"]]
+    events = [e["event"] for e in detail["timeline"]]
+    assert events.count("reported") == 1 and "reading_carried_over" in events
+    assert reconcile(system, [case_id]).problems == []
 
 
 def test_upload_events_that_keep_failing_are_replayed_from_the_dead_letter_queue(bench: Bench) -> None:

@@ -365,10 +365,11 @@ TIMEOUTS = {
 }
 
 
-def assign(case_id: str, attempt: int = 0, offer_seconds: int = 600) -> dict[str, Any]:
+def assign(case_id: str, attempt: int = 0, offer_seconds: int = 600, run: int = 0) -> dict[str, Any]:
     """The workflow's Assign task."""
     timeouts = {**TIMEOUTS, "offer_seconds": offer_seconds}
-    event = {"action": "assign", "request": {"case_id": case_id, "attempt": attempt, "timeouts": timeouts}}
+    request = {"case_id": case_id, "run": run, "attempt": attempt, "timeouts": timeouts}
+    event = {"action": "assign", "request": request}
     return dict(invoke("assign", event))
 
 

@@ -5,9 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from secondopinion.store import RosterStore
 
-from .support import Offer, Stack, invoke
+from .support import (
+    OPS_CLAIMS,
+    Offer,
+    Stack,
+    accept,
+    assign,
+    call_api,
+    invoke,
+    radiologist_claims,
+    report_body,
+    send_report,
+)
 
 
 def escalate(case_id: str, reason: str) -> None:
@@ -61,3 +73,107 @@ def test_other_escalations_leave_the_case_in_review(stack: Stack, offered: Calla
     assert case["status"] == "in_review" and case["alerts"] == ["nobody_available"]
     assignment = stack.item("ASSIGNMENTS_TABLE", {"assignment_id": waiting.assignment_id})
     assert assignment["status"] == "offered"
+
+
+# --- ops restart a failed case ---------------------------------------------------------------------
+
+QUESTIONS = ["Is the finding in my liver serious?"]
+
+
+def restart(case_id: str, claims: dict[str, str] = OPS_CLAIMS) -> Any:
+    return call_api(
+        "intake", "POST", "/ops/cases/{case_id}/restart", path_parameters={"case_id": case_id}, claims=claims
+    )
+
+
+def _executions(stack: Stack) -> list[str]:
+    sfn = stack.session.client("stepfunctions")
+    arn = stack.environment["STATE_MACHINE_ARN"]
+    return [e["name"] for e in sfn.list_executions(stateMachineArn=arn)["executions"]]
+
+
+def test_ops_restart_a_failed_case_as_its_next_run_with_the_same_deadline(
+    stack: Stack, offered: Callable[..., Offer]
+) -> None:
+    # Given a case that failed (a step failed beyond its retries)
+    waiting = offered()
+    escalate(waiting.case_id, "step_failed")
+    before = _case(stack, waiting.case_id)
+
+    # When ops restart it once the cause is fixed, and the call is repeated after a lost answer
+    first = restart(waiting.case_id)
+    again = restart(waiting.case_id)
+
+    # Then it is back in review as run 1, started once under a new execution name, with the
+    # deadline the patient was given; the failure alert is cleared so that a second one is heard
+    assert first.status == 200, first.text
+    assert first.json == {"case_id": waiting.case_id, "status": "in_review", "run": 1}
+    assert again.status == 200 and again.json["run"] == 1
+    case = _case(stack, waiting.case_id)
+    assert case["status"] == "in_review" and case["run"] == 1
+    assert case["deadline"] == before["deadline"]
+    assert "step_failed" not in case["alerts"]
+    assert case["timeline"][-1]["event"] == "review_restarted"
+    assert case["timeline"][-1]["actor"] == OPS_CLAIMS["sub"]
+    assert _executions(stack).count(f"{waiting.case_id}-run1") == 1
+
+
+def test_only_a_failed_case_can_be_restarted(offered: Callable[..., Offer]) -> None:
+    waiting = offered()
+    response = restart(waiting.case_id)
+    assert response.status == 409 and response.json["error"] == "case_not_ready"
+    assert "Only a failed case" in response.json["message"]
+
+
+@pytest.mark.parametrize(
+    ("claims", "status"), [(radiologist_claims("rad-body-1"), 403), ({}, 401)], ids=["radiologist", "nobody"]
+)
+def test_only_ops_may_restart_a_case(
+    offered: Callable[..., Offer], claims: dict[str, str], status: int
+) -> None:
+    waiting = offered()
+    escalate(waiting.case_id, "step_failed")
+    assert restart(waiting.case_id, claims).status == status
+
+
+def test_a_reading_the_failed_run_got_is_carried_over_into_the_restarted_run(
+    stack: Stack, fresh_roster: RosterStore, offered: Callable[..., Offer]
+) -> None:
+    # Given a case whose radiologist reported, after which the report step failed for good
+    waiting = offered(questions=QUESTIONS)
+    rid = waiting.radiologist_id
+    assert accept(waiting.assignment_id, rid).status == 200
+    assert send_report(waiting.assignment_id, report_body(QUESTIONS), rid).status == 200
+    escalate(waiting.case_id, "step_failed")
+    assert restart(waiting.case_id).status == 200
+
+    # When the new run assigns the case (and the task is retried after a lost answer)
+    carried = assign(waiting.case_id, run=1)
+    retried = assign(waiting.case_id, run=1)
+
+    # Then the same radiologist's reading is reused under the new run's own assignment, flagged
+    # so that the workflow skips the offer and the read; nobody's load changes
+    assert carried == retried
+    assert carried["carried"] is True and carried["radiologist_id"] == rid
+    assert carried["assignment_id"] != waiting.assignment_id
+    copy = stack.item("ASSIGNMENTS_TABLE", {"assignment_id": carried["assignment_id"]})
+    assert copy["status"] == "reported" and copy["submission"]["impression"]
+    assert copy["carried_from"] == waiting.assignment_id and "carried over" in copy["reason"]
+    found = fresh_roster.get(rid)
+    assert found is not None and found.open_reads == 0
+    events = [e["event"] for e in _case(stack, waiting.case_id)["timeline"]]
+    assert events.count("reading_carried_over") == 1
+
+
+def test_a_restarted_run_without_a_reading_offers_the_case_again(
+    stack: Stack, offered: Callable[..., Offer]
+) -> None:
+    # Given a case that failed while its offer was open (the offer ended with the failure)
+    waiting = offered()
+    escalate(waiting.case_id, "step_failed")
+    assert restart(waiting.case_id).status == 200
+    # When the new run assigns it
+    fresh = assign(waiting.case_id, run=1)
+    # Then it is a new offer, under the new run's own assignment id
+    assert fresh["carried"] is False and fresh["assignment_id"] != waiting.assignment_id
+    assert stack.item("ASSIGNMENTS_TABLE", {"assignment_id": fresh["assignment_id"]})["status"] == "offered"

@@ -302,6 +302,17 @@ class CaseRecord(Contract):
     code_issued_at: datetime | None = None
     code_attempts: int = Field(default=0, description="Tries spent on the current code.")
     code_failures: int = Field(default=0, description="Wrong codes entered over the case's life.")
+    run: int = Field(default=0, ge=0, description="The review run: ops restart a failed case as the next.")
+
+    @property
+    def execution_name(self) -> str:
+        """The name of the case's current review execution: one per case and run, so a run
+        starts once, and a failed case restarted by ops can start the next."""
+        return execution_name(self.case_id, self.run)
+
+
+def execution_name(case_id: str, run: int = 0) -> str:
+    return case_id if run == 0 else f"{case_id}-run{run}"
 
 
 class DicomFacts(Contract):
@@ -416,6 +427,8 @@ class AssignmentRecord(Contract):
     translation: Translation | None = None
     released: bool = False
     """The radiologist's slot was given back (on report, or by the workflow after a miss)."""
+    carried_from: str | None = None
+    """The reading of an earlier, failed run this one was copied from (a restart by ops)."""
 
 
 # --- Radiologist API ---------------------------------------------------------------------------
@@ -685,6 +698,7 @@ class WorkflowInput(Contract):
     """The state machine's execution input, written by intake on submit."""
 
     case_id: str
+    run: int = Field(default=0, ge=0, description="The case's review run (ops restart a failed case).")
     attempt: int = 0
     max_attempts: int = Field(ge=1)
     consensus: bool = False
@@ -693,6 +707,7 @@ class WorkflowInput(Contract):
 
 class AssignRequest(Contract):
     case_id: str
+    run: int = Field(default=0, ge=0)
     attempt: int
     reader: int = Field(default=1, ge=1, le=2, description="Which of a consensus case's two readers.")
     timeouts: WorkflowTimeouts
@@ -701,6 +716,10 @@ class AssignRequest(Contract):
 class AssignResult(Contract):
     assignment_id: str
     radiologist_id: str
+    carried: bool = Field(
+        default=False,
+        description="A reading an earlier, failed run got: the workflow skips the offer and the read.",
+    )
 
 
 class OfferRequest(Contract):
@@ -737,6 +756,19 @@ class EscalateRequest(Contract):
     reason: str = Field(description="A stable code: ops are told once per case and reason.")
 
 
+STEP_FAILED = "step_failed"
+"""The reason the workflow escalates with when a step failed beyond its retries and it stops; a
+restart by ops clears it from the case's alerts, so that they hear of a second failure too."""
+
+
+class RestartResult(Contract):
+    """A failed case ops restarted: its new review run."""
+
+    case_id: str
+    status: CaseStatus
+    run: int
+
+
 class ReviewOutcome(Contract):
     """What the wait-for-radiologist task resumes with (SendTaskSuccess output)."""
 
@@ -766,6 +798,7 @@ class TranslationRequest(Contract):
 
     case_id: str
     reading: Reading
+    run: int = Field(default=0, ge=0)
     attempt: int = Field(default=0, ge=0)
     timeouts: WorkflowTimeouts
 
