@@ -1,4 +1,5 @@
-// Ops: every case by SLA status (breached first), its audit timeline and assignments, reassignment.
+// Ops: every case by SLA status (breached first), its audit timeline and assignments, reassignment,
+// and restarting a failed case.
 import { call } from "./lib/api.js";
 import { due, slaBadge } from "./lib/badges.js";
 import { $, el, say } from "./lib/dom.js";
@@ -82,6 +83,7 @@ async function detail(caseId) {
     ...c.timeline.map((e) => el("li", {}, el("time", { datetime: e.at }, new Date(e.at).toLocaleString()), ` ${e.event} (${e.actor})`)),
   );
   $("#reassign").hidden = c.status !== "in_review";
+  $("#restart").hidden = c.status !== "failed";
 }
 
 staff = await signedIn($("#slot"));
@@ -95,6 +97,17 @@ if (!staff.groups.includes("ops")) {
     try {
       await api("POST", `/ops/cases/${selected}/reassign`, { reason: $("#reassign-reason").value });
       say($("#notice"), "Reassigned: the case is offered to the next radiologist.");
+      await detail(selected);
+      await board();
+    } catch (error) {
+      say($("#notice"), error.message, "error");
+    }
+  });
+  $("#restart").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const restarted = await api("POST", `/ops/cases/${selected}/restart`);
+      say($("#notice"), `Restarted: the review runs again (run ${restarted.run}).`);
       await detail(selected);
       await board();
     } catch (error) {
