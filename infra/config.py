@@ -73,6 +73,9 @@ class DeploymentConfig(BaseModel):
 
     # Retention and the delivery link.
     upload_retention_days: int = Field(default=365, ge=1)
+    abandoned_case_days: int = Field(default=30, ge=1, le=365)
+    """A case opened (or returned to the patient) and not submitted within this many days is
+    erased: its e-mail, symptoms and files are not kept for a request nobody finished."""
     report_retention_days: int = Field(default=3650, ge=1)
     delivery_days: int = Field(default=30, ge=1, le=365)
     download_link_seconds: int = Field(default=300, ge=30, le=3600)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_ses as ses
@@ -65,8 +67,23 @@ class SecondOpinionStack(Stack):
             "MAX_ATTEMPTS": str(config.max_attempts),
             "MULTIPART_THRESHOLD_BYTES": str(config.multipart_threshold_mib * MIB),
             "MIN_PART_BYTES": str(config.min_part_mib * MIB),
+            "ABANDONED_CASE_DAYS": str(config.abandoned_case_days),
         }.items():
             fn["intake"].add_environment(key, value)
+        # intake: once a day, erase the cases nobody submitted in time (abandoned_case_days)
+        events.Rule(
+            self,
+            "AbandonedCaseSweep",
+            schedule=events.Schedule.rate(Duration.days(1)),
+            description="Erases cases opened but not submitted within abandoned_case_days",
+            targets=[
+                targets.LambdaFunction(
+                    fn["intake"],
+                    event=events.RuleTargetInput.from_object({"action": "sweep_abandoned"}),
+                    retry_attempts=2,
+                )
+            ],
+        )
         storage.cases.grant_read_write_data(fn["intake"])
         storage.files.grant_read_write_data(fn["intake"])
         storage.uploads.grant_put(fn["intake"], "cases/*")

@@ -8,7 +8,7 @@ keep 35 days); the S3 versions are deleted here, every one of them.
 from __future__ import annotations
 
 from contextlib import suppress
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from secondopinion import clients
@@ -126,3 +126,28 @@ def _erase_objects(s3: Any, bucket: str, prefix: str) -> int:
             )
         deleted += len(versions)
     return deleted
+
+
+ABANDONED = (CaseStatus.AWAITING_UPLOAD, CaseStatus.RETURNED)
+RETENTION_SUBJECT = "retention:abandoned"
+"""Who the anonymous record says erased a case the sweep found abandoned."""
+
+
+def sweep_abandoned(settings: IntakeSettings, *, stores: Stores, at: datetime | None = None) -> int:
+    """Erase every case opened, or returned to the patient, and left without a submit for
+    `abandoned_case_days` since its last event (opened, returned, request repeated): a request
+    nobody finished keeps no e-mail, symptoms or files. How many were erased."""
+    at = at or now()
+    limit = timedelta(seconds=settings.scaled_seconds(settings.abandoned_case_days * 24))
+    erased = 0
+    for status in ABANDONED:
+        for case in stores.cases.by_status(status):
+            last = max((e.at for e in case.timeline), default=case.created_at)
+            if at - last < limit:
+                continue
+            try:
+                erase(case.case_id, RETENTION_SUBJECT, settings, stores=stores)
+            except CaseNotReady:
+                continue  # submitted (or changed) meanwhile: no longer abandoned
+            erased += 1
+    return erased

@@ -133,4 +133,12 @@ def openapi() -> Response[str]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    if "httpMethod" in event:
+        return app.resolve(event, context)
+    if event.get("action") == "sweep_abandoned":  # the daily AbandonedCaseSweep schedule
+        settings = get_settings()
+        erased = erasure.sweep_abandoned(settings, stores=Stores.from_settings(settings))
+        logger.info("abandoned cases erased", extra={"erased": erased})
+        metrics.add_metric(name="CasesAbandonedErased", unit="Count", value=erased)
+        return {"erased": erased}
+    raise ValueError(f"unknown event: {sorted(event)}")

@@ -33,6 +33,8 @@ class IntakeSettings(BaseFunctionSettings):
     multipart_threshold_bytes: int = 100 * 1024**2
     """Files above this size go up as a multipart upload (parts on demand, retried one by one)."""
     min_part_bytes: int = 16 * 1024**2
+    abandoned_case_days: float = 30
+    """A case not submitted this long after it was opened (or returned to the patient) is erased."""
 
 
 @cache

@@ -7,7 +7,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from local import cloud
 
 from .support import (
     OPS_CLAIMS,
+    PNG,
     REGION,
     ApiResponse,
     Offer,
@@ -287,3 +288,81 @@ def test_erasing_an_unsubmitted_case_aborts_its_open_multipart_upload(stack: Sta
     assert response.json["files_deleted"] == 2
     assert _versions(stack, "UPLOADS_BUCKET", case_id) == []
     assert not s3.list_multipart_uploads(Bucket=bucket, Prefix=f"cases/{case_id}/").get("Uploads")
+
+
+# --- the daily sweep of abandoned cases -------------------------------------------------------------
+
+
+def _age(stack: Stack, case_id: str, days: float) -> None:
+    """Move every event of a case `days` into the past, as if it had waited that long."""
+    table = stack.session.resource("dynamodb").Table(stack.environment["CASES_TABLE"])
+    item = table.get_item(Key={"case_id": case_id})["Item"]
+    shift = timedelta(days=days)
+    for event in item["timeline"]:
+        event["at"] = (datetime.fromisoformat(event["at"]) - shift).isoformat()
+    item["created_at"] = (datetime.fromisoformat(item["created_at"]) - shift).isoformat()
+    table.put_item(Item=item)
+
+
+def _sweep() -> dict[str, Any]:
+    return dict(invoke("intake", {"action": "sweep_abandoned"}))
+
+
+def test_the_sweep_erases_cases_nobody_submitted_within_the_retention_and_keeps_the_rest(
+    stack: Stack, uploads: Uploads
+) -> None:
+    # Given a case opened 31 days ago with a file and never submitted, one opened 29 days ago,
+    # and one submitted long ago (the default retention for unsubmitted cases is 30 days)
+    old_id, old_token = create_case(**_personal(_mark()))
+    uploads.upload(old_id, old_token, ct_small())
+    _age(stack, old_id, 31)
+    recent_id, recent_token = create_case()
+    _age(stack, recent_id, 29)
+    submitted_id, submitted_token = create_case()
+    uploads.upload(submitted_id, submitted_token, ct_small())
+    assert (
+        call_api(
+            "intake",
+            "POST",
+            "/cases/{case_id}/submit",
+            path_parameters={"case_id": submitted_id},
+            token=submitted_token,
+        ).status
+        == 200
+    )
+    _age(stack, submitted_id, 60)
+
+    # When the daily sweep runs
+    swept = _sweep()
+
+    # Then only the abandoned case is erased: its files and personal fields are gone, an
+    # anonymous record says the retention erased it; the others are untouched
+    assert swept["erased"] >= 1
+    record = stack.item("CASES_TABLE", {"case_id": old_id})
+    assert record["status"] == "erased" and record["erased_by"] == "retention:abandoned"
+    assert not PERSONAL_FIELDS & set(record)
+    assert _versions(stack, "UPLOADS_BUCKET", old_id) == []
+    assert get_case(old_id, old_token).status == 404
+    assert get_case(recent_id, recent_token).status == 200
+    assert get_case(submitted_id, submitted_token).json["status"] == "in_review"
+
+
+def test_a_case_returned_to_the_patient_is_kept_from_its_return_on(stack: Stack, uploads: Uploads) -> None:
+    # Given a case opened 40 days ago and returned to the patient (only a PNG) 10 days ago
+    case_id, token = create_case()
+    _age(stack, case_id, 30)
+    uploads.upload(case_id, token, PNG)
+    assert (
+        call_api(
+            "intake", "POST", "/cases/{case_id}/submit", path_parameters={"case_id": case_id}, token=token
+        ).json["status"]
+        == "returned"
+    )
+    _age(stack, case_id, 10)
+    # When the sweep runs, the case is kept: the patient has 30 days from the return
+    _sweep()
+    assert get_case(case_id, token).json["status"] == "returned"
+    # And once 30 days have passed since the return, it is erased
+    _age(stack, case_id, 21)
+    _sweep()
+    assert get_case(case_id, token).status == 404

@@ -890,7 +890,9 @@ class ErasedCase(Contract):
     submitted_at: datetime | None = None
     delivered_at: datetime | None = None
     erased_at: datetime
-    erased_by: str = Field(description="The ops user who carried out the erasure.")
+    erased_by: str = Field(
+        description="The ops user who carried out the erasure, or retention:abandoned (the sweep)."
+    )
     timeline: list[TimelineEntry] = Field(
         default_factory=list, description="Event names and times; actors reduced to their role."
     )
