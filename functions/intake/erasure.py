@@ -133,17 +133,24 @@ RETENTION_SUBJECT = "retention:abandoned"
 """Who the anonymous record says erased a case the sweep found abandoned."""
 
 
+def erase_after(case: CaseRecord, settings: IntakeSettings) -> datetime | None:
+    """When an unsubmitted case is erased unless it is submitted: `abandoned_case_days` after its
+    last event (opened, returned to the patient, request repeated). None once it is submitted."""
+    if case.status not in ABANDONED:
+        return None
+    last = max((e.at for e in case.timeline), default=case.created_at)
+    return last + timedelta(seconds=settings.scaled_seconds(settings.abandoned_case_days * 24))
+
+
 def sweep_abandoned(settings: IntakeSettings, *, stores: Stores, at: datetime | None = None) -> int:
-    """Erase every case opened, or returned to the patient, and left without a submit for
-    `abandoned_case_days` since its last event (opened, returned, request repeated): a request
-    nobody finished keeps no e-mail, symptoms or files. How many were erased."""
+    """Erase every case left unsubmitted past its `erase_after`: a request nobody finished keeps
+    no e-mail, symptoms or files. How many were erased."""
     at = at or now()
-    limit = timedelta(seconds=settings.scaled_seconds(settings.abandoned_case_days * 24))
     erased = 0
     for status in ABANDONED:
         for case in stores.cases.by_status(status):
-            last = max((e.at for e in case.timeline), default=case.created_at)
-            if at - last < limit:
+            due = erase_after(case, settings)
+            if due is None or at < due:
                 continue
             try:
                 erase(case.case_id, RETENTION_SUBJECT, settings, stores=stores)

@@ -96,7 +96,7 @@ def remove_file(case_id: str, file_id: str) -> None:
 
 @app.get("/cases/<case_id>")
 def get_case(case_id: str) -> CaseView:
-    return logic.view(_patient_case(case_id), files=_stores()[1])
+    return logic.view(_patient_case(case_id), get_settings(), files=_stores()[1])
 
 
 @app.post("/ops/cases/<case_id>/erase")

@@ -50,6 +50,7 @@ from secondopinion.models import (
 )
 from secondopinion.store import CaseStore, FileStore
 
+from .erasure import erase_after
 from .settings import IntakeSettings
 
 CONTENT_TYPES = {FileKind.DICOM: "application/dicom"}
@@ -417,7 +418,7 @@ def submit_case(
                 status=CaseStatus.RETURNED.value,
                 problems=problems,
             )
-            return view(cases.get(case.case_id), files=files)
+            return view(cases.get(case.case_id), settings, files=files)
         submitted = now()
         hours = settings.sla_hours_expedited if case.tier == Tier.EXPEDITED else settings.sla_hours_standard
         deadline = submitted + timedelta(seconds=settings.scaled_seconds(hours))
@@ -433,7 +434,7 @@ def submit_case(
         case = cases.get(case.case_id)
     if case.status == CaseStatus.IN_REVIEW:
         _start_review(case, settings, sfn or clients.client("stepfunctions"))
-    return view(case, files=files)
+    return view(case, settings, files=files)
 
 
 def _start_review(case: CaseRecord, settings: IntakeSettings, sfn: Any) -> None:
@@ -511,7 +512,7 @@ def patient_timeline(timeline: list[TimelineEntry]) -> list[TimelineEntry]:
     ]
 
 
-def view(case: CaseRecord, *, files: FileStore) -> CaseView:
+def view(case: CaseRecord, settings: IntakeSettings, *, files: FileStore) -> CaseView:
     records = files.for_case(case.case_id)
     return CaseView(
         case_id=case.case_id,
@@ -524,4 +525,5 @@ def view(case: CaseRecord, *, files: FileStore) -> CaseView:
         people=studies.people(records),
         timeline=patient_timeline(case.timeline),
         problems=case.problems,
+        erase_after=erase_after(case, settings),
     )

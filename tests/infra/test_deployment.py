@@ -3,6 +3,7 @@ an error naming it, and the settings reaching the functions, the alarms and the 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,7 @@ def test_the_app_entry_point_refuses_an_environment_cdk_json_lacks(
         ({"sla_at_risk_fraction": 1}, "sla_at_risk_fraction"),
         ({"max_attempts": 11}, "max_attempts"),
         ({"upload_retention_days": 0}, "upload_retention_days"),
+        ({"abandoned_case_days": 0}, "abandoned_case_days"),
         ({"delivery_days": 400, "report_retention_days": 365}, "delivery_days"),
         ({"download_link_seconds": 5}, "download_link_seconds"),
         ({"min_part_mib": 64, "multipart_threshold_mib": 32}, "min_part_mib"),
@@ -179,6 +181,7 @@ def configured(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         heartbeat_hours_expedited=1,
         sla_at_risk_fraction=0.6,
         max_attempts=4,
+        abandoned_case_days=14,
         ops_emails=["ops@radiologie-beispiel.ch", "oncall@radiologie-beispiel.ch"],
         restored_tables={"cases": "SecondOpinion-staging-cases-restored"},
     )
@@ -205,6 +208,21 @@ def test_the_tiers_windows_and_attempts_reach_intake(configured: Synthesized) ->
         "HEARTBEAT_HOURS_EXPEDITED": 1,
     }
     assert environment["MAX_ATTEMPTS"] == "4"
+
+
+def test_a_daily_schedule_erases_cases_not_submitted_within_the_configured_days(
+    configured: Synthesized,
+) -> None:
+    assert environment_of(configured, "intake")["ABANDONED_CASE_DAYS"] == "14"
+    (sweep,) = [
+        r["Properties"]
+        for r in configured.resources.values()
+        if r["Type"] == "AWS::Events::Rule" and "sweep_abandoned" in json.dumps(r["Properties"])
+    ]
+    assert sweep["ScheduleExpression"] == "rate(1 day)"
+    (target,) = sweep["Targets"]
+    assert json.loads(target["Input"]) == {"action": "sweep_abandoned"}
+    assert "Intake" in json.dumps(target["Arn"])
 
 
 def test_the_at_risk_threshold_reaches_the_deadline_watch(configured: Synthesized) -> None:

@@ -366,3 +366,12 @@ def test_a_case_returned_to_the_patient_is_kept_from_its_return_on(stack: Stack,
     _age(stack, case_id, 21)
     _sweep()
     assert get_case(case_id, token).status == 404
+
+
+def test_the_patient_sees_until_when_an_unsubmitted_case_is_kept() -> None:
+    # Given a case just opened (the retention for unsubmitted cases is 30 days)
+    case_id, token = create_case()
+    view = get_case(case_id, token).json
+    opened = datetime.fromisoformat(view["timeline"][0]["at"])
+    # Then its view says it is erased 30 days from now unless it is sent
+    assert datetime.fromisoformat(view["erase_after"]) - opened == timedelta(days=30)

@@ -96,6 +96,8 @@ function render() {
 function renderStatus() {
   if (!view) return;
   $("#upload").hidden = !isOpen();
+  $("#erase-after").hidden = !view.erase_after;
+  if (view.erase_after) $("#erase-after").textContent = t("upload.erase_after", { date: when(view.erase_after, language()) });
   $("#status").hidden = false;
   $("#state").textContent = t(`status.${view.status}`);
   $("#deadline").textContent = view.deadline

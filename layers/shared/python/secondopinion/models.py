@@ -242,6 +242,10 @@ class CaseView(Contract):
     people: int = Field(default=0, description="How many different people the DICOM headers name.")
     timeline: list[TimelineEntry]
     problems: list[str] = Field(default_factory=list)
+    erase_after: datetime | None = Field(
+        default=None,
+        description="Not submitted by then, the case is erased with its files (abandoned_case_days).",
+    )
 
 
 class SubmitRequest(Contract):
