@@ -308,6 +308,7 @@ def assign(request: AssignRequest, *, stores: Stores, metrics: Metrics | None = 
             offered_at=offered,
             due_at=offered + timedelta(seconds=request.timeouts.offer_seconds),
             read_limit_seconds=request.timeouts.review_seconds,
+            heartbeat_seconds=request.timeouts.heartbeat_seconds,
             report_margin_seconds=request.timeouts.report_margin_seconds,
         )
         if not stores.assignments.create_once(assignment):
@@ -534,6 +535,7 @@ def view(
         case_id=case.case_id,
         status=assignment.status,
         due_at=assignment.due_at,
+        heartbeat_seconds=assignment.heartbeat_seconds,
         tier=case.tier,
         language=case.language,
         longitudinal=case.longitudinal,

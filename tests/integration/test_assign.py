@@ -284,6 +284,8 @@ def test_the_assignment_view_shows_the_case_but_never_the_task_token(offered: Ca
     assert response.json["questions"] == QUESTIONS
     assert [s["modalities"] for s in response.json["studies"]] == [["CT"]]
     assert TASK_TOKEN not in response.text and "task_token" not in response.text
+    # and the heartbeat window the workstation must beat within (the workflow input's)
+    assert response.json["heartbeat_seconds"] == 900
 
 
 def test_accept_resumes_the_offer_with_its_decrypted_token_and_the_reads_time(

@@ -7,7 +7,7 @@ import { signedIn } from "./lib/staff.js";
 import { viewer } from "./lib/viewer.js";
 
 const assignmentId = decodeURIComponent(location.hash.slice(1));
-const HEARTBEAT_MS = 60000;
+const HEARTBEAT_MAX_MS = 60000;
 let staff;
 let view;
 let images;
@@ -242,13 +242,22 @@ async function load() {
   showRequest();
 }
 
+// The page beats while the read is open: four times within the workflow's heartbeat window (so a
+// lost beat or two is harmless), at most once a minute.
+function startHeartbeats() {
+  clearInterval(heartbeats);
+  const windowMs = (view.heartbeat_seconds ?? 240) * 1000;
+  const every = Math.max(1000, Math.min(HEARTBEAT_MAX_MS, windowMs / 4));
+  heartbeats = setInterval(() => api("POST", `/assignments/${assignmentId}/heartbeat`).catch(() => {}), every);
+}
+
 async function act(path, body) {
   try {
     await api("POST", `/assignments/${assignmentId}/${path}`, body);
     await load();
     if (view.status === "accepted") {
       reportForm();
-      heartbeats = setInterval(() => api("POST", `/assignments/${assignmentId}/heartbeat`).catch(() => {}), HEARTBEAT_MS);
+      startHeartbeats();
     }
   } catch (error) {
     say($("#notice"), error.message, "error");
@@ -260,7 +269,10 @@ try {
   await load();
   $("#accept").addEventListener("click", () => act("accept"));
   $("#decline").addEventListener("click", () => act("decline", { reason: $("#decline-reason").value || "Not available" }));
-  if (view.status === "accepted") reportForm();
+  if (view.status === "accepted") {
+    reportForm();
+    startHeartbeats(); // a reloaded page keeps the read alive too
+  }
   if (view.status === "translation") translationForm();
   await showImages();
 } catch (error) {

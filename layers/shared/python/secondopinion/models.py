@@ -419,6 +419,9 @@ class AssignmentRecord(Contract):
     token_phase: TokenPhase | None = None
     accepted_at: datetime | None = None
     read_limit_seconds: int = Field(default=86400, description="The longest read, from the workflow input.")
+    heartbeat_seconds: int | None = Field(
+        default=None, description="Silence after which the read is taken back, from the workflow input."
+    )
     report_margin_seconds: int = 0
     submission: ReportSubmission | None = Field(
         default=None, description="The reading; for a translation, the reading in the patient's language."
@@ -610,6 +613,9 @@ class AssignmentView(Contract):
     case_id: str
     status: AssignmentStatus
     due_at: datetime
+    heartbeat_seconds: int | None = Field(
+        default=None, description="The workstation must beat within this while the read is open."
+    )
     tier: Tier
     language: Language
     longitudinal: bool = Field(default=False, description="Compare the current study with each earlier one.")
