@@ -5,9 +5,10 @@ every scenario a fault (local/faults.py) is planned for one invocation of one fu
 driven through the API by a scripted patient and scripted radiologists, and the outcome is read
 back: did the state machine's retries and catchers (or the queue's redelivery, or the client's
 retry) recover the case, or escalate it to ops; is any execution left running; does the
-reconciliation of local/reconcile.py hold. A last scenario fails every validation until the upload
-events land in the dead-letter queue, then replays them with `secondopinion ops replay`. Exits 1
-when a scenario ends otherwise than designed.
+reconciliation of local/reconcile.py hold. A case that failed is then restarted by ops, the fault
+gone, and must be delivered. A last scenario fails every validation until the upload events land
+in the dead-letter queue, then replays them with `secondopinion ops replay`. Exits 1 when a
+scenario ends otherwise than designed.
 """
 
 from __future__ import annotations
@@ -95,6 +96,8 @@ class Outcome:
     task_failures: int
     seconds: float
     problems: list[str] = field(default_factory=list)
+    after_restart: str = "-"
+    """A case that failed, once the fault is gone and ops restarted it: its status then."""
 
     @property
     def as_designed(self) -> bool:
@@ -106,11 +109,14 @@ class Outcome:
         return (
             f"{mark} {self.scenario.fault.describe():72} {self.result:9} {self.execution:9} "
             f"{self.case_status:9} {alerts:22} {self.task_failures:2} {self.seconds:5.1f}  "
-            f"{self.scenario.why}"
+            f"{self.after_restart:9}  {self.scenario.why}"
         )
 
 
-HEADER = f"    {'fault':72} {'outcome':9} {'execution':9} {'case':9} {'alerts':22} tf {'s':>5}  how"
+HEADER = (
+    f"    {'fault':72} {'outcome':9} {'execution':9} {'case':9} {'alerts':22} tf {'s':>5}  "
+    f"{'restarted':9}  how"
+)
 
 
 class Bench:
@@ -168,7 +174,21 @@ class Bench:
         execution = self._wait(case_id)
         injected = max(injected, len(faults.injected))
         faults.clear()
-        return self._outcome(scenario, case_id, execution, injected, time.monotonic() - started)
+        outcome = self._outcome(scenario, case_id, execution, injected, time.monotonic() - started)
+        if outcome.case_status == "failed":
+            self._restart(outcome)
+        return outcome
+
+    def _restart(self, outcome: Outcome) -> None:
+        """The fault is gone (the bug fixed): ops restart the failed case, which must be delivered."""
+        ops_token = tokens.mint(tokens.ops_claims(), tokens.signing_key(self.system.state_dir))
+        run = self.api.call("POST", f"/ops/cases/{outcome.case_id}/restart", ops_token)["run"]
+        execution = self._wait(outcome.case_id, run)
+        case = self.api.call("GET", f"/ops/cases/{outcome.case_id}", ops_token)
+        outcome.after_restart = case["status"]
+        if execution != "SUCCEEDED" or case["status"] != "delivered":
+            outcome.problems.append(f"restarted, the case ended {case['status']} ({execution})")
+        outcome.problems += reconcile(self.system, [outcome.case_id], files_per_case=FILES).problems
 
     def _replay_when_dead(self, count: int) -> int:
         """Wait for `count` dead letters, fix the function (clear the fault), replay them; how
@@ -199,11 +219,12 @@ class Bench:
             raise RuntimeError(f"secondopinion ops replay failed with exit code {replayed}")
         return injected
 
-    def _wait(self, case_id: str) -> str:
+    def _wait(self, case_id: str, run: int = 0) -> str:
         sfn = self.system.session.client("stepfunctions")
+        arn = execution_arn(self.system, case_id, run)
         deadline = time.monotonic() + self.bound
         while True:
-            status = str(sfn.describe_execution(executionArn=execution_arn(self.system, case_id))["status"])
+            status = str(sfn.describe_execution(executionArn=arn)["status"])
             if status != "RUNNING" or time.monotonic() > deadline:
                 return status
             time.sleep(0.3)
