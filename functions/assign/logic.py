@@ -389,7 +389,7 @@ def _stop_failed_case(case_id: str, stores: Stores) -> None:
         TimelineEntry(at=now(), event="review_failed"),
     )
     for assignment in stores.assignments.for_case(case_id):
-        stores.assignments.move(assignment.assignment_id, LIVE_ASSIGNMENT, AssignmentStatus.TIMED_OUT)
+        stores.assignments.move(assignment.assignment_id, OPEN_ASSIGNMENT, AssignmentStatus.TIMED_OUT)
         if stores.assignments.release_once(assignment.assignment_id):
             stores.roster.adjust_load(assignment.radiologist_id, -1)
 

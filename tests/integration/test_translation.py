@@ -454,3 +454,23 @@ def _open_reads(roster: RosterStore, radiologist_id: str) -> int:
     found = roster.get(radiologist_id)
     assert found is not None
     return found.open_reads
+
+
+def test_a_case_failing_while_its_translation_waits_ends_the_translation_and_frees_its_slot(
+    stack: Stack, english_reading: Callable[..., Offer], fresh_roster: RosterStore
+) -> None:
+    # Given a translation waiting for its sign-off
+    reading = english_reading()
+    assigned = _waiting_for_signoff(reading)
+    translator = assigned["radiologist_id"]
+    load = fresh_roster.get(translator)
+    assert load is not None and load.open_reads >= 1
+
+    # When a later step fails beyond its retries and the workflow escalates step_failed
+    invoke("assign", {"action": "escalate", "request": {"case_id": reading.case_id, "reason": "step_failed"}})
+
+    # Then the translation has ended too: off the worklist, its slot given back, no sign-off taken
+    assert _item(stack, assigned["assignment_id"])["status"] == "timed_out"
+    after = fresh_roster.get(translator)
+    assert after is not None and after.open_reads == load.open_reads - 1
+    assert _sign_off(assigned["assignment_id"], translator).status == 409
