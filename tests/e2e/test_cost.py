@@ -28,9 +28,9 @@ def test_a_standard_case_is_measured_step_by_step_and_costs_less_than_a_cent(
         meter.uninstall()
 
     # Then each step's work is counted: one read, no retries, one e-mail, the token kept encrypted
-    # ConsensusRead?, Assign, 2 waits, OneReader, StartTranslation, AssignTranslation (none needed),
-    # TranslationNeeded?, Report, Deliver, Delivered
-    assert usage.transitions == 11
+    # ConsensusRead?, Assign, ReadingCarriedOver? (no: a first run), 2 waits, OneReader,
+    # StartTranslation, AssignTranslation (none needed), TranslationNeeded?, Report, Deliver, Delivered
+    assert usage.transitions == 12
     steps = Counter(c.step for c in usage.invocations)
     assert steps["report"] == 1 and steps["validate"] >= 2 and steps["assign"] >= 5
     assert usage.count("sesv2", {"SendEmail"}) == 1
