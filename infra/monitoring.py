@@ -196,6 +196,7 @@ class Monitoring(Construct):
                     business("Deliveries", "deliver"),
                     business("ReportDownloads", "deliver"),
                     business("CasesErased", "intake"),
+                    business("CasesAbandonedErased", "intake"),
                 ],
                 width=8,
                 left_y_axis=_count(),
@@ -243,13 +244,14 @@ class Monitoring(Construct):
                 left_y_axis=cw.YAxisProps(min=0, label="seconds", show_units=False),
             ),
             cw.GraphWidget(
-                title="Reassignments, escalations, SLA at risk and breached",
+                title="Reassignments, escalations, SLA at risk and breached, restarts",
                 left=[
                     business("Reassignments", "assign"),
                     business("Escalations", "assign"),
                     business("SlaAtRisk", "assign"),
                     business("SlaBreached", "assign"),
                     business("CriticalFindings", "assign"),
+                    business("ReviewsRestarted", "intake"),
                 ],
                 width=12,
                 left_y_axis=_count(),

@@ -75,6 +75,8 @@ def test_the_dashboard_is_named_by_its_environment(dev: Synthesized) -> None:
         ("Escalations", "assign"),
         ("Deliveries", "deliver"),
         ("ReportDownloads", "deliver"),
+        ("ReviewsRestarted", "intake"),
+        ("CasesAbandonedErased", "intake"),
     ],
 )
 def test_each_business_count_is_drawn_under_the_function_that_writes_it(
