@@ -110,6 +110,10 @@ class PassedOver:
     """Only ever let it time out: offered again once nobody fresh is left, fewest lapses first."""
 
 
+ENDED_BY_FAILURE = "ended: a step of the review failed"
+"""Why a read ended when its case failed: not the radiologist's doing, so no lapse of theirs."""
+
+
 def passed_over(assignments: Iterable[AssignmentRecord]) -> PassedOver:
     """Sort the case's earlier assignments of one task into those who said no (or are busy with
     the case) and those who only let an offer or a read run out. Re-offering to the latter keeps a
@@ -118,6 +122,8 @@ def passed_over(assignments: Iterable[AssignmentRecord]) -> PassedOver:
     lapses: dict[str, Lapse] = {}
     for assignment in assignments:
         rid = assignment.radiologist_id
+        if assignment.decline_reason == ENDED_BY_FAILURE:
+            continue  # the case failed under them: they may have it again, first in line
         if assignment.status != AssignmentStatus.TIMED_OUT:
             excluded.add(rid)
             continue
@@ -389,7 +395,12 @@ def _stop_failed_case(case_id: str, stores: Stores) -> None:
         TimelineEntry(at=now(), event="review_failed"),
     )
     for assignment in stores.assignments.for_case(case_id):
-        stores.assignments.move(assignment.assignment_id, OPEN_ASSIGNMENT, AssignmentStatus.TIMED_OUT)
+        stores.assignments.move(
+            assignment.assignment_id,
+            OPEN_ASSIGNMENT,
+            AssignmentStatus.TIMED_OUT,
+            decline_reason=ENDED_BY_FAILURE,
+        )
         if stores.assignments.release_once(assignment.assignment_id):
             stores.roster.adjust_load(assignment.radiologist_id, -1)
 

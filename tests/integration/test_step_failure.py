@@ -174,6 +174,8 @@ def test_a_restarted_run_without_a_reading_offers_the_case_again(
     assert restart(waiting.case_id).status == 200
     # When the new run assigns it
     fresh = assign(waiting.case_id, run=1)
-    # Then it is a new offer, under the new run's own assignment id
+    # Then it is a new offer, under the new run's own assignment id, to the same radiologist: the
+    # offer ended because the case failed, which is no lapse of theirs
     assert fresh["carried"] is False and fresh["assignment_id"] != waiting.assignment_id
+    assert fresh["radiologist_id"] == waiting.radiologist_id
     assert stack.item("ASSIGNMENTS_TABLE", {"assignment_id": fresh["assignment_id"]})["status"] == "offered"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from secondopinion.models import AssignmentRecord, AssignmentStatus, Language, Radiologist, Subspecialty
 
-from functions.assign.logic import passed_over, rank
+from functions.assign.logic import ENDED_BY_FAILURE, passed_over, rank
 
 
 def _rad(
@@ -150,3 +150,11 @@ def test_fresh_radiologists_come_before_those_who_let_it_lapse_even_without_the_
     ]
     ranked = rank(candidates, Subspecialty.NEURO, Language.DE, before.excluded, lapses=before.lapses)
     assert [r.radiologist_id for r in ranked] == ["fresh-english", "long-ago", "recent", "twice"]
+
+
+def test_a_read_that_ended_because_the_case_failed_is_no_lapse() -> None:
+    ended = _had("unlucky", AssignmentStatus.TIMED_OUT, 0).model_copy(
+        update={"decline_reason": ENDED_BY_FAILURE}
+    )
+    before = passed_over([ended])
+    assert before.excluded == set() and dict(before.lapses) == {}

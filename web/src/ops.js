@@ -75,7 +75,7 @@ async function detail(caseId) {
         el("td", {}, a.status),
         el("td", {}, new Date(a.offered_at).toLocaleString()),
         el("td", {}, due(a.due_at)),
-        el("td", {}, a.decline_reason ? `${a.reason}; declined: ${a.decline_reason}` : a.reason),
+        el("td", {}, a.decline_reason ? `${a.reason}; ${a.status === "declined" ? "declined: " : ""}${a.decline_reason}` : a.reason),
       ),
     ),
   );
