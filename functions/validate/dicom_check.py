@@ -22,11 +22,14 @@ from os import PathLike
 from pathlib import Path
 from typing import Protocol
 
-from pydicom import dcmread
-from pydicom.datadict import tag_for_keyword
-from pydicom.dataelem import RawDataElement
+from pydicom import config, dcmread
+from pydicom.datadict import dictionary_VR, tag_for_keyword
+from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.filereader import data_element_offset_to_value, read_dataset, read_partial
+from pydicom.hooks import hooks
+from pydicom.hooks import raw_element_value as default_raw_element_value
+from pydicom.hooks import raw_element_vr as default_raw_element_vr
 from pydicom.multival import MultiValue
 from pydicom.tag import BaseTag, Tag
 from pydicom.uid import (
@@ -35,6 +38,7 @@ from pydicom.uid import (
     MediaStorageDirectoryStorage,
     SecondaryCaptureImageStorage,
 )
+from pydicom.values import convert_value
 from secondopinion.models import ContentKind, DicomFacts, FileKind, FileVerdict, Verdict
 
 HEAD_BYTES = 1536
@@ -677,6 +681,10 @@ def _patient_key(dataset: Dataset, salt: bytes) -> str | None:
 
 _TAGS: dict[str, BaseTag] = {}
 """Standard keywords' tags, looked up once."""
+_TEXT_VRS = frozenset(
+    {"AE", "AS", "CS", "DA", "DT", "TM", "LO", "SH", "LT", "ST", "UT", "UC", "UI", "PN", "UR"}
+)
+"""VRs whose values pydicom's element conversion takes as `convert_value` returns them."""
 
 
 def _text(dataset: Dataset | None, keyword: str) -> str | None:
@@ -687,13 +695,39 @@ def _text(dataset: Dataset | None, keyword: str) -> str | None:
     if tag is None:
         tag = _TAGS[keyword] = Tag(tag_for_keyword(keyword))  # type: ignore[arg-type]
     try:
-        # By tag, as dataset.get(keyword) would look it up, without the keyword's detour.
-        if tag not in dataset:
+        element = dataset.get_item(tag)
+        if element is None:
             return None
-        value = dataset[tag].value
+        value = _value(dataset, element)
     except Exception:  # a malformed value is no fact
         return None
     if value is None:
         return None
     text = "\\".join(str(item) for item in value) if isinstance(value, MultiValue) else str(value)
     return text.strip(" \x00") or None
+
+
+def _value(dataset: Dataset, element: DataElement | RawDataElement) -> object:
+    """The element's value as ``dataset[tag].value`` converts it, without storing the conversion.
+
+    A fact is read once from a header parsed for that one file, so building the DataElement,
+    storing it back and its bookkeeping (a third of a small file's judge() time) are skipped: the
+    raw text value goes through pydicom's own value conversion with the dataset's character set.
+    Anything else (an element converted already, a VR pydicom may replace, a customised
+    conversion) takes the dataset's own path.
+    """
+    if isinstance(element, RawDataElement) and element.value is not None and _default_conversion():
+        vr = element.VR or dictionary_VR(element.tag)
+        encodings = dataset.original_character_set
+        if vr in _TEXT_VRS and encodings:
+            return convert_value(vr, element, encodings)
+    return dataset[element.tag].value
+
+
+def _default_conversion() -> bool:
+    """Whether pydicom converts raw elements with its default hooks and no element callback."""
+    return (
+        config.data_element_callback is None
+        and hooks.raw_element_vr is default_raw_element_vr
+        and hooks.raw_element_value is default_raw_element_value
+    )
