@@ -15,7 +15,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pydicom import dcmread
 from pydicom.data import get_testdata_file
@@ -41,6 +41,7 @@ from functions.validate.dicom_check import (
     UNSUPPORTED_OBJECT,
     BytesSource,
     FileSource,
+    _has_pixel_tag,
     judge,
     zeroed_preamble,
 )
@@ -736,6 +737,34 @@ def test_a_ct_whose_first_bytes_break_the_magic_is_not_dicom(ct_small: bytes, he
     verdict = judged(data)
     # Then it is refused as not DICOM
     assert (verdict.verdict, verdict.reason) == (Verdict.REJECTED, NOT_DICOM)
+
+
+_PIXEL_TAG_BYTES = {
+    bytes(tag)
+    for element in (0x08, 0x09, 0x10)
+    for tag in ((0xE0, 0x7F, element, 0x00), (0x7F, 0xE0, 0x00, element))
+}
+"""(7FE0,0008), (7FE0,0009), (7FE0,0010): little endian, then big endian."""
+
+
+@PROPERTY
+@given(
+    st.lists(
+        st.sampled_from([b"\x7f", b"\xe0", b"\x00", b"\x10", b"\x09", b"\xe0\x7f", b"\x7f\xe0", b"a"]),
+        max_size=24,
+    ),
+    st.integers(0, 12),
+)
+@example([b"\xe0\x7f", b"\x10", b"\x00"], 0)  # little endian, at the start: found
+@example([b"\xe0\x7f", b"\x10", b"\x00"], 1)  # not from one byte later: the tag began before
+@example([b"a", b"\x7f\xe0", b"\x00", b"\x09"], 1)  # big endian
+def test_the_pixel_tag_search_finds_exactly_the_tags_from_its_start(pieces: list[bytes], start: int) -> None:
+    # Given bytes made of the pixel data tags' own bytes and others, and where to search from
+    buf = b"".join(pieces)
+    # When the head's search looks for a pixel data tag
+    found = _has_pixel_tag(buf, start)
+    # Then it finds one exactly when some 4 bytes from `start` on are one, in either byte order
+    assert found == any(buf[at : at + 4] in _PIXEL_TAG_BYTES for at in range(start, len(buf)))
 
 
 @PROPERTY
