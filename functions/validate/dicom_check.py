@@ -22,6 +22,7 @@ from os import PathLike
 from typing import Protocol
 
 from pydicom import config, dcmread
+from pydicom.charset import default_encoding
 from pydicom.datadict import dictionary_VR, tag_for_keyword
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
@@ -748,10 +749,34 @@ def _value(dataset: Dataset, element: DataElement | RawDataElement) -> object:
     """
     if isinstance(element, RawDataElement) and element.value is not None and _default_conversion():
         vr = element.VR or dictionary_VR(element.tag)
+        if vr in _DEFAULT_ENCODING_VRS and _plain_strings(vr):
+            return _plain_text(vr, element.value)
         encodings = dataset.original_character_set
         if vr in _TEXT_VRS and encodings:
             return convert_value(vr, element, encodings)
     return dataset[element.tag].value
+
+
+_DEFAULT_ENCODING_VRS = frozenset({"UI", "CS", "DA"})
+"""VRs pydicom decodes with its default encoding whatever the character set (most facts)."""
+
+
+def _plain_strings(vr: str) -> bool:
+    """Whether pydicom's conversion of a `vr` value is a plain decode: no date objects, no raising
+    validation (a UID is validated; in the default mode that only warns)."""
+    if vr == "DA":
+        return not config.datetime_conversion
+    return vr != "UI" or config.settings.reading_validation_mode != config.RAISE
+
+
+def _plain_text(vr: str, raw: bytes) -> str:
+    """A UI, CS or DA value as ``_text`` makes of pydicom's conversion: decoded with pydicom's
+    default encoding, trailing padding removed, split into values (each UID stripped of spaces),
+    joined again."""
+    text = raw.decode(default_encoding).rstrip(" \x00")
+    if vr == "UI":
+        return "\\".join(value.strip() for value in text.split("\\"))
+    return text
 
 
 def _default_conversion() -> bool:
