@@ -419,7 +419,7 @@ def _imports(runs: int) -> None:
     row("  second event (warm)", _median(c.warm for c in colds), share=False)
     row("(b) cold start = import + first event - warm event", cold, "all a cold start costs")
     row(
-        "  the floor's imports (pydicom, boto3, Powertools, pydantic)",
+        "  the floor's imports alone",
         _median(f for f, _ in floors),
         "under (a)",
     )
