@@ -715,7 +715,8 @@ _TAGS: dict[str, BaseTag] = {}
 _TEXT_VRS = frozenset(
     {"AE", "AS", "CS", "DA", "DT", "TM", "LO", "SH", "LT", "ST", "UT", "UC", "UI", "PN", "UR"}
 )
-"""VRs whose values pydicom's element conversion takes as `convert_value` returns them."""
+"""Text VRs: for them pydicom's element conversion is `convert_value` alone (its hook's fixes are
+for numbers and LUT descriptors)."""
 
 
 def _text(dataset: Dataset | None, keyword: str) -> str | None:
@@ -742,10 +743,11 @@ def _value(dataset: Dataset, element: DataElement | RawDataElement) -> object:
     """The element's value as ``dataset[tag].value`` converts it, without storing the conversion.
 
     A fact is read once from a header parsed for that one file, so building the DataElement,
-    storing it back and its bookkeeping (a third of a small file's judge() time) are skipped: the
-    raw text value goes through pydicom's own value conversion with the dataset's character set.
-    Anything else (an element converted already, a VR pydicom may replace, a customised
-    conversion) takes the dataset's own path.
+    storing it back and its bookkeeping (a third of a small file's judge() time) are skipped: a
+    UI, CS or DA value is decoded as pydicom decodes it, any other text value goes through
+    pydicom's own `convert_value` with the dataset's character set. Anything else (an element
+    converted already, a VR pydicom may replace, a customised conversion) takes the dataset's own
+    path. tests/unit hold both to pydicom's element access.
     """
     if isinstance(element, RawDataElement) and element.value is not None and _default_conversion():
         vr = element.VR or dictionary_VR(element.tag)
