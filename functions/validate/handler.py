@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from secondopinion import measures, observability
 from secondopinion.models import Verdict
 from secondopinion.store import CaseStore, FileStore
 
 from .logic import UploadedObject, validate_object
 from .settings import get_settings
+
+if TYPE_CHECKING:  # an annotation only: its module is not needed at run time
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = observability.logger("validate")
 metrics = observability.metrics("validate")

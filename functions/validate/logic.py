@@ -111,7 +111,7 @@ def validate_object(
     if obj.size != declared.size:
         verdict = FileVerdict(verdict=Verdict.REJECTED, reason=SIZE_MISMATCH, message=SIZE_MISMATCH_MESSAGE)
     else:
-        salt = bytes.fromhex(cases.get(declared.case_id).identity_salt or "") or None
+        salt = bytes.fromhex(cases.identity_salt(declared.case_id)) or None
         verdict = judge(S3Source(obj, s3), declared.kind, max_size=max_size, identity_salt=salt)
     version = obj.version_id
     if verdict.verdict == Verdict.ACCEPTED and verdict.facts.sop_class_uid:

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
+import warnings
 from collections.abc import Callable
+from io import BytesIO
 from typing import Any
 
 import pytest
+from pydicom import dcmread
+from secondopinion.errors import CaseNotFound
+from secondopinion.models import ERASED
+from secondopinion.store import CaseStore
 
 from functions.validate import handler as validate_handler
 
 from .support import (
     PNG,
+    REGION,
     Stack,
     Uploads,
     ct_small,
@@ -266,3 +275,34 @@ def test_a_late_event_for_an_older_version_does_not_replace_the_current_verdict(
     item = _file(stack, key)
     assert item["verdict"] == "accepted"
     assert item["version_id"] == _current_version(uploads, key) != current["VersionId"]
+
+
+def test_the_facts_carry_a_patient_key_made_with_the_cases_own_salt(
+    stack: Stack, uploads: Uploads, case: tuple[str, str]
+) -> None:
+    # Given a real CT slice uploaded to a case, and the salt the case was opened with
+    key = uploads.declare_one(*case, len(ct_small()))
+    salt = stack.item("CASES_TABLE", {"case_id": case[0]})["identity_salt"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        header = dcmread(BytesIO(ct_small()), stop_before_pixels=True)
+    identity = [str(header.get(k) or "") for k in ("PatientID", "PatientName", "PatientBirthDate")]
+    normalised = "|".join(" ".join(part.upper().replace("^", " ").split()) for part in identity)
+
+    # When it is validated
+    uploads.notify(key, len(ct_small()), uploads.put(key, ct_small()))
+
+    # Then its facts hold the keyed digest of the patient's identity under that salt, not the identity
+    expected = hmac.new(bytes.fromhex(salt), normalised.encode(), hashlib.sha256).hexdigest()[:16]
+    assert _file(stack, key)["facts"]["patient_key"] == expected
+
+
+def test_the_salt_of_an_erased_case_is_not_found(stack: Stack, case: tuple[str, str]) -> None:
+    # Given a case whose record was erased (only its id and status are left)
+    table = stack.session.resource("dynamodb", region_name=REGION).Table(stack.environment["CASES_TABLE"])
+    table.put_item(Item={"case_id": case[0], "status": ERASED})
+    # When validation asks for its identity salt, or for a case that never existed
+    # Then neither is found, as reading the whole case would say
+    for case_id in (case[0], uuid.uuid4().hex):
+        with pytest.raises(CaseNotFound):
+            CaseStore(stack.environment["CASES_TABLE"]).identity_salt(case_id)

@@ -6,8 +6,10 @@ pydicom rewrites of them, or formats pydicom does not ship (a PDF, a PNG, an HTM
 
 from __future__ import annotations
 
+import copy
 import random
 import struct
+import warnings
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -15,13 +17,18 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pydicom import dcmread
+from pydicom.charset import convert_encodings
 from pydicom.data import get_testdata_file
+from pydicom.datadict import tag_for_keyword
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.encaps import encapsulate, generate_frames
 from pydicom.filereader import read_file_meta_info
+from pydicom.multival import MultiValue
+from pydicom.tag import Tag
 from pydicom.uid import (
     DeflatedExplicitVRLittleEndian,
     EncapsulatedPDFStorage,
@@ -41,6 +48,8 @@ from functions.validate.dicom_check import (
     UNSUPPORTED_OBJECT,
     BytesSource,
     FileSource,
+    _has_pixel_tag,
+    _text,
     judge,
     zeroed_preamble,
 )
@@ -736,6 +745,81 @@ def test_a_ct_whose_first_bytes_break_the_magic_is_not_dicom(ct_small: bytes, he
     verdict = judged(data)
     # Then it is refused as not DICOM
     assert (verdict.verdict, verdict.reason) == (Verdict.REJECTED, NOT_DICOM)
+
+
+_PIXEL_TAG_BYTES = {
+    bytes(tag)
+    for element in (0x08, 0x09, 0x10)
+    for tag in ((0xE0, 0x7F, element, 0x00), (0x7F, 0xE0, 0x00, element))
+}
+"""(7FE0,0008), (7FE0,0009), (7FE0,0010): little endian, then big endian."""
+
+
+@PROPERTY
+@given(
+    st.lists(
+        st.sampled_from([b"\x7f", b"\xe0", b"\x00", b"\x10", b"\x09", b"\xe0\x7f", b"\x7f\xe0", b"a"]),
+        max_size=24,
+    ),
+    st.integers(0, 12),
+)
+@example([b"\xe0\x7f", b"\x10", b"\x00"], 0)  # little endian, at the start: found
+@example([b"\xe0\x7f", b"\x10", b"\x00"], 1)  # not from one byte later: the tag began before
+@example([b"a", b"\x7f\xe0", b"\x00", b"\x09"], 1)  # big endian
+def test_the_pixel_tag_search_finds_exactly_the_tags_from_its_start(pieces: list[bytes], start: int) -> None:
+    # Given bytes made of the pixel data tags' own bytes and others, and where to search from
+    buf = b"".join(pieces)
+    # When the head's search looks for a pixel data tag
+    found = _has_pixel_tag(buf, start)
+    # Then it finds one exactly when some 4 bytes from `start` on are one, in either byte order
+    assert found == any(buf[at : at + 4] in _PIXEL_TAG_BYTES for at in range(start, len(buf)))
+
+
+_FACT_ELEMENTS = {
+    "StudyInstanceUID": "UI",
+    "Modality": "CS",
+    "StudyDate": "DA",
+    "StudyDescription": "LO",
+    "PatientName": "PN",
+}
+_CHARACTER_SETS = ["ISO_IR 100", "ISO_IR 192", "ISO 2022 IR 13\\ISO 2022 IR 87", "GB18030", ""]
+
+
+@PROPERTY
+@given(
+    st.sampled_from(sorted(_FACT_ELEMENTS)),
+    st.booleans(),
+    st.sampled_from(_CHARACTER_SETS),
+    st.lists(
+        st.one_of(
+            st.sampled_from([b" ", b"\x00", b"\\", b"\xa0", b"\x85", b"\x1b$B", b"1.2", b"CT", b"\xc3\xa9"]),
+            st.binary(max_size=6),
+        ),
+        max_size=10,
+    ),
+)
+def test_a_fact_is_the_value_pydicom_converts_from_the_same_bytes(
+    keyword: str, explicit: bool, character_set: str, pieces: list[bytes]
+) -> None:
+    # Given an element of a parsed header holding any bytes, explicit or implicit VR, in a character set
+    raw = b"".join(pieces)
+    tag = Tag(tag_for_keyword(keyword))  # type: ignore[arg-type]
+    element = RawDataElement(
+        tag, _FACT_ELEMENTS[keyword] if explicit else None, len(raw), raw, 0, not explicit, True
+    )
+    dataset = Dataset({tag: element})
+    dataset.set_original_encoding(not explicit, True, convert_encodings(character_set.split("\\")))
+    # When the validation core reads it as a fact
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fact = _text(dataset, keyword)
+        # Then it is what pydicom's own element access makes of those bytes, as text
+        try:
+            value = copy.deepcopy(dataset)[tag].value
+        except Exception:  # pydicom could not convert it: no fact either
+            value = None
+    text = "\\".join(str(v) for v in value) if isinstance(value, MultiValue) else str(value or "")
+    assert fact == (text.strip(" \x00") or None)
 
 
 @PROPERTY

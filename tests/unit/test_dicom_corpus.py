@@ -8,15 +8,21 @@ reference reader for damage and truncation; where it and judge() disagree, KNOWN
 from __future__ import annotations
 
 import fnmatch
+import hashlib
+import hmac
 import json
 import shutil
 import struct
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pydicom import dcmread
+from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
 from secondopinion.models import ContentKind, FileKind, FileVerdict, Verdict
 
 from cli.main import main as secondopinion
@@ -232,6 +238,58 @@ def test_the_siemens_mr_is_an_mr_image_judged_on_its_header_and_tail() -> None:
         "MR",
     )
     assert found.pixel_value_offset < verdict.bytes_read < file.size
+
+
+def header_text(dataset: Dataset | None, keyword: str) -> str | None:
+    """A value as pydicom's own element access gives it, as text (the way facts are written)."""
+    value = None if dataset is None else dataset.get(keyword)
+    if value is None:
+        return None
+    text = "\\".join(str(item) for item in value) if isinstance(value, MultiValue) else str(value)
+    return text.strip(" \x00") or None
+
+
+_FACT_KEYWORDS = {
+    "modality": "Modality",
+    "body_part": "BodyPartExamined",
+    "study_instance_uid": "StudyInstanceUID",
+    "series_instance_uid": "SeriesInstanceUID",
+    "study_date": "StudyDate",
+    "study_description": "StudyDescription",
+    "series_description": "SeriesDescription",
+    "institution": "InstitutionName",
+}
+
+
+def test_the_facts_of_every_accepted_corpus_file_are_its_header_values_as_pydicom_reads_them() -> None:
+    # Given every accepted corpus file (all character sets among them) and a case's salt
+    salt = b"a case's own salt"
+    checked = 0
+    for file in corpus.available():
+        verdict = judge(FileSource(file.path), FileKind.DICOM, identity_salt=salt)
+        if verdict.verdict is not Verdict.ACCEPTED:
+            continue
+        # When its facts are compared with the values pydicom's dataset access converts
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            dataset = dcmread(file.path, stop_before_pixels=True)
+            meta = getattr(dataset, "file_meta", None)
+            expected = {field: header_text(dataset, keyword) for field, keyword in _FACT_KEYWORDS.items()}
+            expected["sop_class_uid"] = header_text(meta, "MediaStorageSOPClassUID") or header_text(
+                dataset, "SOPClassUID"
+            )
+            expected["transfer_syntax"] = header_text(meta, "TransferSyntaxUID")
+            identity = [
+                header_text(dataset, k) or "" for k in ("PatientID", "PatientName", "PatientBirthDate")
+            ]
+        normalised = "|".join(" ".join(part.upper().replace("^", " ").split()) for part in identity)
+        expected["patient_key"] = (
+            hmac.new(salt, normalised.encode(), hashlib.sha256).hexdigest()[:16] if any(identity) else None
+        )
+        # Then every one is the same
+        assert verdict.facts.model_dump() == expected, file.name
+        checked += 1
+    assert checked > 0
 
 
 # --- Against dcmdump ---------------------------------------------------------------------------

@@ -122,6 +122,19 @@ class CaseStore:
             raise CaseNotFound()
         return CaseRecord.model_validate(item)
 
+    def identity_salt(self, case_id: str) -> str:
+        """The case's identity salt alone (only it and the status are read: not the case's health
+        data, and no CaseRecord is built); raises CaseNotFound as `get` does."""
+        item = self.table.get_item(
+            Key={"case_id": case_id},
+            ConsistentRead=True,
+            ProjectionExpression="identity_salt, #status",
+            ExpressionAttributeNames={"#status": "status"},  # a reserved word in DynamoDB
+        ).get("Item")
+        if not item or item.get("status") == ERASED:
+            raise CaseNotFound()
+        return str(item.get("identity_salt") or "")
+
     def update(self, case_id: str, event: TimelineEntry | None = None, **fields: Any) -> None:
         """Set `fields` (model field names, JSON-able values) and append `event` to the timeline."""
         names, values, sets = {}, {}, []
