@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match
 
+from benchmarks.layer_import import lambda_python
 from infra.api import ROUTES, Route
 from infra.config import from_context
-from infra.functions import SIZES, STEPS
+from infra.functions import LAYER_DIR, SIZES, STEPS
 from local import cloud
 from tests.infra.cfn import (
     allows,
@@ -232,6 +233,23 @@ def test_each_function_imports_the_shared_layer(dev: Synthesized, step: str) -> 
     layer = dev.logical_id(dev.stack.functions.layer)
     layers = dev.resources[function_id(dev, step)]["Properties"]["Layers"]
     assert {"Ref": layer} in layers
+
+
+def test_the_layer_carries_bytecode_for_lambdas_python_used_without_checking_file_times(
+    dev: Synthesized,
+) -> None:
+    # Given the layer as `make layer` built it, on a machine with Lambda's Python (3.13)
+    if lambda_python() is None:
+        pytest.skip("no Python 3.13 on this machine: the layer is built without bytecode (the build warns)")
+    runtimes = {dev.resources[function_id(dev, s)]["Properties"]["Runtime"] for s in STEPS}
+    assert runtimes == {"python3.13"}  # the bytecode is for this runtime's interpreter only
+    # When its modules' bytecode is read
+    for module in ("pydicom/__init__", "aws_lambda_powertools/logging/logger", "secondopinion/models"):
+        source = LAYER_DIR / "python" / f"{module}.py"
+        cached = source.parent / "__pycache__" / f"{source.stem}.cpython-313.pyc"
+        # Then each is there, hash-based and unchecked (flags 0b01): Lambda uses it as it is
+        assert cached.is_file(), cached
+        assert int.from_bytes(cached.read_bytes()[4:8], "little") == 0b01
 
 
 @pytest.mark.parametrize("step", STEPS)
