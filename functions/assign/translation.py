@@ -151,6 +151,10 @@ def assign_translation(
     if existing is not None:  # the workflow retried this step after it had done its work
         return _result(existing)
     earlier = [a for a in stores.assignments.for_case(case.case_id) if a.task == AssignmentTask.TRANSLATION]
+    if request.run > 0 and request.attempt == 0:
+        carried = _carry_over(reading, request.reading.agreed, earlier, assignment_id, stores)
+        if carried is not None:
+            return carried
     before = passed_over(earlier)
     readers = {reading.radiologist_id}
     if request.reading.second_assignment_id:
@@ -212,9 +216,52 @@ def assign_translation(
     )
 
 
+def _carry_over(
+    reading: AssignmentRecord,
+    agreed: bool,
+    earlier: list[AssignmentRecord],
+    assignment_id: str,
+    stores: Stores,
+) -> TranslationResult | None:
+    """A restarted run whose reading was carried over keeps the translation the failed run had
+    signed off for it: a copy, bound to the new run's reading, and nothing to wait for."""
+    if reading.carried_from is None:
+        return None
+    signed = [
+        (a, a.translation)
+        for a in earlier
+        if a.status == AssignmentStatus.SIGNED_OFF
+        and a.translation is not None
+        and a.translation.reading_assignment_id == reading.carried_from
+        and a.translation.agreed == agreed
+    ]
+    if not signed:
+        return None
+    original, translation = signed[-1]
+    copy = original.model_copy(
+        update={
+            "assignment_id": assignment_id,
+            "attempt": 0,
+            "translation": translation.model_copy(update={"reading_assignment_id": reading.assignment_id}),
+            "reason": f"translation carried over from an earlier run of the review; {original.reason}",
+            "task_token_ciphertext": None,
+            "token_phase": None,
+            "released": True,
+            "carried_from": original.assignment_id,
+        }
+    )
+    if stores.assignments.create_once(copy):
+        stores.cases.update(
+            reading.case_id,
+            TimelineEntry(at=now(), event="translation_carried_over", actor=original.radiologist_id),
+        )
+    return _result(stores.assignments.get(assignment_id))
+
+
 def _result(assignment: AssignmentRecord) -> TranslationResult:
+    """What the workflow goes on with: a translation to wait for, or one carried over, signed off."""
     return TranslationResult(
-        needed=True,
+        needed=assignment.carried_from is None,
         attempt=assignment.attempt,
         assignment_id=assignment.assignment_id,
         radiologist_id=assignment.radiologist_id,

@@ -20,12 +20,14 @@ from functions.assign.settings import get_settings
 from functions.assign.translator import AmazonTranslate
 
 from .support import (
+    OPS_CLAIMS,
     TASK_TOKEN,
     TIMEOUTS,
     Offer,
     RecordingStepFunctions,
     Stack,
     accept,
+    assign,
     call_api,
     decline,
     invoke,
@@ -474,3 +476,46 @@ def test_a_case_failing_while_its_translation_waits_ends_the_translation_and_fre
     after = fresh_roster.get(translator)
     assert after is not None and after.open_reads == load.open_reads - 1
     assert _sign_off(assigned["assignment_id"], translator).status == 409
+
+
+def test_a_restarted_run_keeps_the_translation_the_failed_run_signed_off(
+    stack: Stack, english_reading: Callable[..., Offer]
+) -> None:
+    # Given a signed-off translation of an English reading, after which the report step failed
+    reading = english_reading()
+    assigned = _waiting_for_signoff(reading)
+    assert _sign_off(assigned["assignment_id"], assigned["radiologist_id"]).status == 200
+    invoke("assign", {"action": "escalate", "request": {"case_id": reading.case_id, "reason": "step_failed"}})
+    restarted = call_api(
+        "intake",
+        "POST",
+        "/ops/cases/{case_id}/restart",
+        path_parameters={"case_id": reading.case_id},
+        claims=OPS_CLAIMS,
+    )
+    assert restarted.status == 200, restarted.text
+
+    # When the new run carries the reading over and asks for its translation (twice: a retry)
+    carried = assign(reading.case_id, run=1)
+    request = {
+        "case_id": reading.case_id,
+        "reading": {"assignment_id": carried["assignment_id"]},
+        "run": 1,
+        "attempt": 0,
+        "timeouts": TIMEOUTS,
+    }
+    first = invoke("assign", {"action": "translate", "request": request})
+    again = invoke("assign", {"action": "translate", "request": request})
+
+    # Then nothing is to be waited for: the signed-off text is copied, bound to the new reading,
+    # and the report of the new run is made from it, in German
+    assert first == again
+    assert first["needed"] is False and first["assignment_id"] != assigned["assignment_id"]
+    assert first["radiologist_id"] == assigned["radiologist_id"]
+    copy = _item(stack, first["assignment_id"])
+    assert copy["status"] == "signed_off" and copy["carried_from"] == assigned["assignment_id"]
+    assert copy["translation"]["reading_assignment_id"] == carried["assignment_id"]
+    rerun = Offer(reading.case_id, reading.token, carried["assignment_id"], carried["radiologist_id"])
+    report = _report(rerun, first["assignment_id"])
+    assert GERMAN["summary"][:30] in " ".join(_pdf_text(stack, report["report_key"]).split())
+    assert "translation_carried_over" in _events(stack, reading.case_id)
