@@ -100,15 +100,15 @@ class OpenedCase:
 
 
 def retrying(action: Callable[[], Any], what: str, attempts: int = RETRIES) -> Any:
-    """Run an API call, again after a 5xx answer (the function failed) or a dropped connection,
-    as a browser would."""
+    """Run an API call, again after a 5xx answer (the function failed, or API Gateway's 504 after
+    29 s), a dropped connection or no answer in time, as a browser would."""
     for attempt in range(1, attempts + 1):
         try:
             return action()
         except ApiError as error:
             if error.status < 500 or attempt == attempts:
                 raise
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             if attempt == attempts:
                 raise
         time.sleep(0.2 * attempt)

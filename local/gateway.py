@@ -85,6 +85,16 @@ def gateway_responses_from_template(template: dict[str, Any]) -> dict[str, dict[
 
 
 Invoke = Callable[[str, dict[str, Any]], dict[str, Any] | None]
+
+INTEGRATION_TIMEOUT_SECONDS = 29
+"""API Gateway's limit for a Lambda integration's answer: past it the caller gets 504 (the
+invocation itself goes on)."""
+
+
+class IntegrationTimedOut(Exception):
+    """The function did not answer within INTEGRATION_TIMEOUT_SECONDS."""
+
+
 """Calls a function with a proxy event; None when the function failed."""
 
 
@@ -157,7 +167,10 @@ class Gateway:
             "body": body.decode() if body else None,
             "isBase64Encoded": False,
         }
-        response = self.invoke(self.functions[route.function], event)
+        try:
+            response = self.invoke(self.functions[route.function], event)
+        except IntegrationTimedOut:
+            return self._gateway_response("INTEGRATION_TIMEOUT", 504, "Endpoint request timed out")
         if response is None:
             return self._gateway_response("DEFAULT_5XX", 502, "Internal server error")
         return response

@@ -14,12 +14,15 @@ import os
 import shutil
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import boto3
 import requests
+from botocore.config import Config
+from botocore.exceptions import ReadTimeoutError
 
 from . import adapter, cloud, gateway, portal, queues, schedules, tokens
 from .faults import FaultPlan
@@ -93,9 +96,10 @@ class LocalSystem:
         self._http: ThreadingHTTPServer = gateway.serve(self.gateway, self.port)
         self.port = self._http.server_address[1]
         self._start_portal()
+        lambda_ = self.session.client("lambda")
         self._scheduler = schedules.Scheduler(
             schedules.schedules_from_template(template),
-            lambda logical, payload: self.session.client("lambda").invoke(
+            lambda logical, payload: lambda_.invoke(
                 FunctionName=self.functions[logical], Payload=json.dumps(payload)
             ),
             self.time_scale,
@@ -171,8 +175,22 @@ class LocalSystem:
         for radiologist in DEMO_ROSTER:
             roster.put(radiologist)
 
+    @cached_property
+    def _api_lambda(self) -> Any:
+        """The gateway's Lambda client (one for every request: clients are thread-safe, and making
+        one costs more than many a request): it waits as long as API Gateway would, and no retry."""
+        return self.session.client(
+            "lambda",
+            config=Config(
+                read_timeout=gateway.INTEGRATION_TIMEOUT_SECONDS, retries={"total_max_attempts": 1}
+            ),
+        )
+
     def _invoke(self, function_name: str, event: dict[str, Any]) -> dict[str, Any] | None:
-        response = self.session.client("lambda").invoke(FunctionName=function_name, Payload=json.dumps(event))
+        try:
+            response = self._api_lambda.invoke(FunctionName=function_name, Payload=json.dumps(event))
+        except ReadTimeoutError as timed_out:
+            raise gateway.IntegrationTimedOut(function_name) from timed_out
         payload = json.loads(response["Payload"].read() or b"null")
         if response.get("FunctionError") or not isinstance(payload, dict):
             return None

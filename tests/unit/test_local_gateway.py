@@ -2,12 +2,57 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from local import tokens
-from local.gateway import routes_from_template
+from local.gateway import INTEGRATION_TIMEOUT_SECONDS, Gateway, IntegrationTimedOut, routes_from_template
 
 KEY = b"k" * 32
+
+# A template fragment as CDK writes it
+TEMPLATE = {
+    "Resources": {
+        "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {}},
+        "Cases": {
+            "Type": "AWS::ApiGateway::Resource",
+            "Properties": {"ParentId": {"Fn::GetAtt": ["Api", "RootResourceId"]}, "PathPart": "cases"},
+        },
+        "Case": {
+            "Type": "AWS::ApiGateway::Resource",
+            "Properties": {"ParentId": {"Ref": "Cases"}, "PathPart": "{case_id}"},
+        },
+        "Get": {
+            "Type": "AWS::ApiGateway::Method",
+            "Properties": {
+                "HttpMethod": "GET",
+                "ResourceId": {"Ref": "Case"},
+                "AuthorizationType": "NONE",
+                "Integration": {
+                    "Uri": {"Fn::Join": ["", ["arn:", {"Fn::GetAtt": ["IntakeFn", "Arn"]}, "/invocations"]]}
+                },
+            },
+        },
+        "Options": {
+            "Type": "AWS::ApiGateway::Method",
+            "Properties": {
+                "HttpMethod": "OPTIONS",
+                "ResourceId": {"Ref": "Case"},
+                "Integration": {"Type": "MOCK"},
+            },
+        },
+        "Ops": {
+            "Type": "AWS::ApiGateway::Method",
+            "Properties": {
+                "HttpMethod": "GET",
+                "ResourceId": {"Ref": "Cases"},
+                "AuthorizationType": "COGNITO_USER_POOLS",
+                "Integration": {"Uri": {"Fn::Join": ["", [{"Fn::GetAtt": ["OpsFn", "Arn"]}]]}},
+            },
+        },
+    }
+}
 
 
 def test_a_minted_token_verifies_and_carries_its_claims() -> None:
@@ -33,49 +78,7 @@ def test_the_signing_key_file_is_private(tmp_path: Path) -> None:
 
 def test_routes_come_from_the_templates_methods_with_their_function_and_authorizer() -> None:
     # Given a template fragment as CDK writes it
-    template = {
-        "Resources": {
-            "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {}},
-            "Cases": {
-                "Type": "AWS::ApiGateway::Resource",
-                "Properties": {"ParentId": {"Fn::GetAtt": ["Api", "RootResourceId"]}, "PathPart": "cases"},
-            },
-            "Case": {
-                "Type": "AWS::ApiGateway::Resource",
-                "Properties": {"ParentId": {"Ref": "Cases"}, "PathPart": "{case_id}"},
-            },
-            "Get": {
-                "Type": "AWS::ApiGateway::Method",
-                "Properties": {
-                    "HttpMethod": "GET",
-                    "ResourceId": {"Ref": "Case"},
-                    "AuthorizationType": "NONE",
-                    "Integration": {
-                        "Uri": {
-                            "Fn::Join": ["", ["arn:", {"Fn::GetAtt": ["IntakeFn", "Arn"]}, "/invocations"]]
-                        }
-                    },
-                },
-            },
-            "Options": {
-                "Type": "AWS::ApiGateway::Method",
-                "Properties": {
-                    "HttpMethod": "OPTIONS",
-                    "ResourceId": {"Ref": "Case"},
-                    "Integration": {"Type": "MOCK"},
-                },
-            },
-            "Ops": {
-                "Type": "AWS::ApiGateway::Method",
-                "Properties": {
-                    "HttpMethod": "GET",
-                    "ResourceId": {"Ref": "Cases"},
-                    "AuthorizationType": "COGNITO_USER_POOLS",
-                    "Integration": {"Uri": {"Fn::Join": ["", [{"Fn::GetAtt": ["OpsFn", "Arn"]}]]}},
-                },
-            },
-        }
-    }
+    template = TEMPLATE
     # When the gateway reads it
     routes = {(r.method, r.resource): r for r in routes_from_template(template)}
     # Then it serves the same paths with the same functions and authorization, and no preflight mocks
@@ -84,3 +87,17 @@ def test_routes_come_from_the_templates_methods_with_their_function_and_authoriz
     assert not routes["GET", "/cases/{case_id}"].cognito
     assert routes["GET", "/cases"].cognito
     assert routes["GET", "/cases/{case_id}"].pattern.match("/cases/abc").group("case_id") == "abc"
+
+
+def test_a_function_that_does_not_answer_within_29_s_gets_the_caller_a_504_as_api_gateway_does() -> None:
+    # Given the gateway in front of a function that does not answer in time
+    def late(function: str, event: dict[str, Any]) -> dict[str, Any] | None:
+        raise IntegrationTimedOut(function)
+
+    gateway = Gateway(routes_from_template(TEMPLATE), {}, {"IntakeFn": "intake"}, late, KEY, dict, ["*"])
+    # When a patient's request reaches it
+    response = gateway.handle("GET", "/cases/abc", {}, b"")
+    # Then the answer is API Gateway's: 504, with a message, which a browser retries
+    assert response["statusCode"] == 504
+    assert json.loads(response["body"]) == {"message": "Endpoint request timed out"}
+    assert INTEGRATION_TIMEOUT_SECONDS == 29
