@@ -100,8 +100,8 @@ class OpenedCase:
 
 
 def retrying(action: Callable[[], Any], what: str, attempts: int = RETRIES) -> Any:
-    """Run an API call, again after a 5xx answer (the function failed, or API Gateway's 504 after
-    29 s), a dropped connection or no answer in time, as a browser would."""
+    """Run an API call, again after a 5xx answer (the function failed), a dropped connection or no
+    answer in time, as a browser would."""
     for attempt in range(1, attempts + 1):
         try:
             return action()
@@ -127,6 +127,9 @@ def _declare(api: Api, case_id: str, token: str, spec: CaseSpec, names: list[str
             return list(api.call("POST", f"/cases/{case_id}/files", token, json=body)["uploads"])
         except ApiError as error:
             if error.status < 500 or attempt == RETRIES:
+                raise
+        except (requests.ConnectionError, requests.Timeout):
+            if attempt == RETRIES:
                 raise
         # The failed call may have declared the files before it died: take those back first.
         for f in retrying(lambda: api.call("GET", f"/cases/{case_id}", token), "the case")["files"]:

@@ -86,13 +86,14 @@ def gateway_responses_from_template(template: dict[str, Any]) -> dict[str, dict[
 
 Invoke = Callable[[str, dict[str, Any]], dict[str, Any] | None]
 
-INTEGRATION_TIMEOUT_SECONDS = 29
-"""API Gateway's limit for a Lambda integration's answer: past it the caller gets 504 (the
-invocation itself goes on)."""
+WAIT_SECONDS = 900
+"""How long the local gateway waits for a function's answer before the caller gets API Gateway's
+504: as long as a Lambda function may run, not API Gateway's 29 s, because a local function takes
+one request at a time (see adapter.py) and requests queue for it as they never would in AWS."""
 
 
 class IntegrationTimedOut(Exception):
-    """The function did not answer within INTEGRATION_TIMEOUT_SECONDS."""
+    """The function did not answer within WAIT_SECONDS."""
 
 
 """Calls a function with a proxy event; None when the function failed."""

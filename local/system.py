@@ -177,13 +177,11 @@ class LocalSystem:
 
     @cached_property
     def _api_lambda(self) -> Any:
-        """The gateway's Lambda client (one for every request: clients are thread-safe, and making
-        one costs more than many a request): it waits as long as API Gateway would, and no retry."""
+        """The gateway's Lambda client, one for every request (clients are thread-safe, and making
+        one cost more than many a request). It never retries: a retried invocation would run the
+        function a second time behind the caller's back (a declare would declare the files twice)."""
         return self.session.client(
-            "lambda",
-            config=Config(
-                read_timeout=gateway.INTEGRATION_TIMEOUT_SECONDS, retries={"total_max_attempts": 1}
-            ),
+            "lambda", config=Config(read_timeout=gateway.WAIT_SECONDS, retries={"total_max_attempts": 1})
         )
 
     def _invoke(self, function_name: str, event: dict[str, Any]) -> dict[str, Any] | None:
