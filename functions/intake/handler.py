@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from importlib import resources
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from secondopinion import auth, masking, observability
 from secondopinion.api import resolver
@@ -45,10 +46,18 @@ def _patient_case(case_id: str) -> Any:
 
 
 @app.post("/cases", status_code=201)
-def create_case(request: CaseRequest) -> CaseCreated:
+def create_case(
+    request: CaseRequest,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            description="A random key per request (e.g. a UUID): sent again with the same request "
+            "after a lost answer, it gets the same case back with a new access token."
+        ),
+    ] = None,
+) -> CaseCreated:
     cases, files = _stores()
-    key = app.current_event.headers.get("Idempotency-Key") or None  # case-insensitive
-    created, new = logic.create_case(request, cases=cases, files=files, idempotency_key=key)
+    created, new = logic.create_case(request, cases=cases, files=files, idempotency_key=idempotency_key)
     logger.append_keys(case_id=created.case_id)
     if new:
         logger.info("case opened", extra={"tier": request.tier.value})
