@@ -14,7 +14,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from secondopinion.models import LIVE_ASSIGNMENT, CaseStatus, Verdict, execution_name
+from secondopinion import models
+from secondopinion.models import LIVE_ASSIGNMENT, CaseStatus, Verdict
 from secondopinion.store import AssignmentStore, CaseStore, FileStore
 
 from functions.deliver.logic import report_page
@@ -83,9 +84,8 @@ def queues(system: LocalSystem) -> tuple[str, str]:
 
 
 def execution_arn(system: LocalSystem, case_id: str, run: int = 0) -> str:
-    """A review execution of a case: its first run's by default (see CaseRecord.execution_name)."""
-    executions = system.state_machine_arn.replace(":stateMachine:", ":execution:")
-    return f"{executions}:{execution_name(case_id, run)}"
+    """A review execution of a case on the local stack: its first run's by default."""
+    return models.execution_arn(system.state_machine_arn, case_id, run)
 
 
 def reconcile(

@@ -14,7 +14,14 @@ from typing import Any
 from secondopinion import clients
 from secondopinion.clock import now
 from secondopinion.errors import CaseNotReady
-from secondopinion.models import CaseRecord, CaseStatus, ErasedCase, ErasureResult, TimelineEntry
+from secondopinion.models import (
+    CaseRecord,
+    CaseStatus,
+    ErasedCase,
+    ErasureResult,
+    TimelineEntry,
+    execution_arn,
+)
 from secondopinion.store import Stores, claim_key
 
 from .settings import IntakeSettings
@@ -84,9 +91,7 @@ def erase(
 def _stop_review(case: CaseRecord, settings: IntakeSettings, sfn: Any) -> None:
     """Stop the case's current execution (earlier runs have failed), so that no step works on it
     any more."""
-    execution = (
-        settings.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{case.execution_name}"
-    )
+    execution = execution_arn(settings.state_machine_arn, case.case_id, case.run)
     with suppress(sfn.exceptions.ExecutionDoesNotExist):
         sfn.stop_execution(
             executionArn=execution, error="Case.Erased", cause="The case was erased on request."

@@ -8,6 +8,7 @@ from typing import Any
 import requests
 
 from cli.client import Api, wait_for
+from local.reconcile import execution_arn
 from local.system import LocalSystem
 
 from .conftest import accept, assignments, events, offer_for, open_case, report_body, staff_token
@@ -15,15 +16,9 @@ from .conftest import accept, assignments, events, offer_for, open_case, report_
 QUESTIONS = ["Is it serious?"]
 
 
-def _execution_arn(system: LocalSystem, case_id: str) -> str:
-    return system.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{case_id}"
-
-
 def _entered(system: LocalSystem, case_id: str) -> list[str]:
     sfn = system.session.client("stepfunctions")
-    events = sfn.get_execution_history(executionArn=_execution_arn(system, case_id), maxResults=1000)[
-        "events"
-    ]
+    events = sfn.get_execution_history(executionArn=execution_arn(system, case_id), maxResults=1000)["events"]
     # The states a case went through, without the routing Choice and Pass states.
     return [
         e["stateEnteredEventDetails"]["name"]
@@ -34,7 +29,7 @@ def _entered(system: LocalSystem, case_id: str) -> list[str]:
 
 def _status(system: LocalSystem, case_id: str) -> str:
     sfn = system.session.client("stepfunctions")
-    return str(sfn.describe_execution(executionArn=_execution_arn(system, case_id))["status"])
+    return str(sfn.describe_execution(executionArn=execution_arn(system, case_id))["status"])
 
 
 def _patient_timeline(api: Api, case_id: str, token: str) -> list[str]:

@@ -11,6 +11,7 @@ import requests
 from pypdf import PdfReader
 
 from cli.client import Api, wait_for
+from local.reconcile import execution_arn
 from local.roster import DEMO_ROSTER
 from local.system import LocalSystem
 
@@ -29,8 +30,9 @@ GERMAN = {
 
 
 def _execution_history(system: LocalSystem, case_id: str) -> list[str]:
-    arn = system.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{case_id}"
-    history = system.session.client("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)
+    history = system.session.client("stepfunctions").get_execution_history(
+        executionArn=execution_arn(system, case_id), maxResults=1000
+    )
     return [
         e["stateEnteredEventDetails"]["name"] for e in history["events"] if "stateEnteredEventDetails" in e
     ]

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from moto.ses.models import ses_backends
+from secondopinion.models import execution_arn
 from secondopinion.store import RosterStore
 
 from local import cloud
@@ -263,8 +264,8 @@ def test_erasing_a_case_in_review_stops_the_review_and_gives_the_slot_back(
 
     # Then the execution is stopped, the slot given back and the worklist no longer holds the case
     sfn = stack.client("stepfunctions")
-    execution = stack.environment["STATE_MACHINE_ARN"].replace(":stateMachine:", ":execution:")
-    assert sfn.describe_execution(executionArn=f"{execution}:{case.case_id}")["status"] == "ABORTED"
+    execution = execution_arn(stack.environment["STATE_MACHINE_ARN"], case.case_id)
+    assert sfn.describe_execution(executionArn=execution)["status"] == "ABORTED"
     released = fresh_roster.get(case.radiologist_id)
     assert released is not None and released.open_reads == 0
     worklist = call_api("assign", "GET", "/worklist", claims=radiologist_claims(case.radiologist_id))

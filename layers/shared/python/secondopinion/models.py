@@ -319,6 +319,12 @@ def execution_name(case_id: str, run: int = 0) -> str:
     return case_id if run == 0 else f"{case_id}-run{run}"
 
 
+def execution_arn(state_machine_arn: str, case_id: str, run: int = 0) -> str:
+    """The ARN of a case's review execution (its first run's by default)."""
+    executions = state_machine_arn.replace(":stateMachine:", ":execution:")
+    return f"{executions}:{execution_name(case_id, run)}"
+
+
 class DicomFacts(Contract):
     """What validation read from a DICOM header; nothing that identifies the patient."""
 
