@@ -240,24 +240,36 @@ def carry_over(request: AssignRequest, assignment_id: str, stores: Stores) -> As
     if not finished:
         return None
     reading = max(finished, key=lambda a: a.reported_at or a.offered_at)
-    copy = reading.model_copy(
+    carry_into_run(
+        reading, assignment_id, request.attempt, "reading", stores, status=AssignmentStatus.REPORTED
+    )
+    return AssignResult(assignment_id=assignment_id, radiologist_id=reading.radiologist_id, carried=True)
+
+
+def carry_into_run(
+    done: AssignmentRecord, assignment_id: str, attempt: int, what: str, stores: Stores, **changes: Any
+) -> AssignmentRecord:
+    """Copy work an earlier, failed run finished (a reading, a signed-off translation) into the
+    restarted run's own assignment, once: no token, its slot long given back, the original named
+    (`carried_from`) and the carry-over on the case's timeline. The copy as stored."""
+    copy = done.model_copy(
         update={
             "assignment_id": assignment_id,
-            "attempt": request.attempt,
-            "status": AssignmentStatus.REPORTED,
-            "reason": f"reading carried over from an earlier run of the review; {reading.reason}",
+            "attempt": attempt,
+            "reason": f"{what} carried over from an earlier run of the review; {done.reason}",
             "task_token_ciphertext": None,
             "token_phase": None,
-            "released": True,  # its slot was given back when it was reported
-            "carried_from": reading.assignment_id,
+            "released": True,
+            "carried_from": done.assignment_id,
+            **changes,
         }
     )
-    if stores.assignments.create_once(copy):
-        stores.cases.update(
-            request.case_id,
-            TimelineEntry(at=now(), event="reading_carried_over", actor=reading.radiologist_id),
-        )
-    return AssignResult(assignment_id=assignment_id, radiologist_id=reading.radiologist_id, carried=True)
+    if not stores.assignments.create_once(copy):
+        return stores.assignments.get(assignment_id)  # a retry of the task made it already
+    stores.cases.update(
+        done.case_id, TimelineEntry(at=now(), event=f"{what}_carried_over", actor=done.radiologist_id)
+    )
+    return copy
 
 
 def assign(request: AssignRequest, *, stores: Stores, metrics: Metrics | None = None) -> AssignResult:

@@ -38,6 +38,7 @@ from secondopinion.store import Stores
 from .logic import (
     Lapse,
     actionable,
+    carry_into_run,
     freshness,
     institutions_of,
     load,
@@ -238,24 +239,8 @@ def _carry_over(
     if not signed:
         return None
     original, translation = signed[-1]
-    copy = original.model_copy(
-        update={
-            "assignment_id": assignment_id,
-            "attempt": 0,
-            "translation": translation.model_copy(update={"reading_assignment_id": reading.assignment_id}),
-            "reason": f"translation carried over from an earlier run of the review; {original.reason}",
-            "task_token_ciphertext": None,
-            "token_phase": None,
-            "released": True,
-            "carried_from": original.assignment_id,
-        }
-    )
-    if stores.assignments.create_once(copy):
-        stores.cases.update(
-            reading.case_id,
-            TimelineEntry(at=now(), event="translation_carried_over", actor=original.radiologist_id),
-        )
-    return _result(stores.assignments.get(assignment_id))
+    bound = translation.model_copy(update={"reading_assignment_id": reading.assignment_id})
+    return _result(carry_into_run(original, assignment_id, 0, "translation", stores, translation=bound))
 
 
 def _result(assignment: AssignmentRecord) -> TranslationResult:
