@@ -99,19 +99,23 @@ class OpenedCase:
     submitted: float
 
 
-def retrying(action: Callable[[], Any], what: str, attempts: int = RETRIES) -> Any:
+def retrying(
+    action: Callable[[], Any],
+    what: str,
+    attempts: int = RETRIES,
+    before_again: Callable[[], None] | None = None,
+) -> Any:
     """Run an API call, again after a 5xx answer (the function failed), a dropped connection or no
-    answer in time, as a browser would."""
+    answer in time, as a browser would; `before_again` runs before each new try."""
     for attempt in range(1, attempts + 1):
         try:
             return action()
-        except ApiError as error:
-            if error.status < 500 or attempt == attempts:
-                raise
-        except (requests.ConnectionError, requests.Timeout):
-            if attempt == attempts:
+        except (ApiError, requests.ConnectionError, requests.Timeout) as error:
+            if (isinstance(error, ApiError) and error.status < 500) or attempt == attempts:
                 raise
         time.sleep(0.2 * attempt)
+        if before_again is not None:
+            before_again()
     raise AssertionError(f"unreachable: {what}")
 
 
@@ -122,20 +126,19 @@ def _declare(api: Api, case_id: str, token: str, spec: CaseSpec, names: list[str
             for n, p in zip(names, spec.files, strict=True)
         ]
     }
-    for attempt in range(1, RETRIES + 1):
-        try:
-            return list(api.call("POST", f"/cases/{case_id}/files", token, json=body)["uploads"])
-        except ApiError as error:
-            if error.status < 500 or attempt == RETRIES:
-                raise
-        except (requests.ConnectionError, requests.Timeout):
-            if attempt == RETRIES:
-                raise
-        # The failed call may have declared the files before it died: take those back first.
+
+    def take_back() -> None:
+        """The failed call may have declared the files before it died: take those back first."""
         for f in retrying(lambda: api.call("GET", f"/cases/{case_id}", token), "the case")["files"]:
             path = f"/cases/{case_id}/files/{f['file_id']}"
             retrying(partial(api.call, "DELETE", path, token, expect=(204, 404)), "removing a file")
-    raise AssertionError("unreachable")
+
+    declared = retrying(
+        lambda: api.call("POST", f"/cases/{case_id}/files", token, json=body),
+        "declare",
+        before_again=take_back,
+    )
+    return list(declared["uploads"])
 
 
 def open_case(
