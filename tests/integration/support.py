@@ -391,6 +391,18 @@ def release(
     return dict(invoke("assign", event))
 
 
+def escalate(case_id: str, reason: str) -> None:
+    """The workflow's escalation tasks (EscalateFailure with reason step_failed, and the others)."""
+    invoke("assign", {"action": "escalate", "request": {"case_id": case_id, "reason": reason}})
+
+
+def restart(case_id: str, claims: dict[str, str] = OPS_CLAIMS) -> ApiResponse:
+    """Ops restart a failed case (POST /ops/cases/{case_id}/restart)."""
+    return call_api(
+        "intake", "POST", "/ops/cases/{case_id}/restart", path_parameters={"case_id": case_id}, claims=claims
+    )
+
+
 def radiologist_call(
     method: str, route: str, assignment_id: str, *, radiologist_id: str = RADIOLOGIST, **kwargs: Any
 ) -> ApiResponse:

@@ -14,17 +14,12 @@ from .support import (
     Stack,
     accept,
     assign,
-    call_api,
-    invoke,
+    escalate,
     radiologist_claims,
     report_body,
+    restart,
     send_report,
 )
-
-
-def escalate(case_id: str, reason: str) -> None:
-    """The workflow's EscalateFailure task (and its retries)."""
-    invoke("assign", {"action": "escalate", "request": {"case_id": case_id, "reason": reason}})
 
 
 def _case(stack: Stack, case_id: str) -> dict[str, Any]:
@@ -78,12 +73,6 @@ def test_other_escalations_leave_the_case_in_review(stack: Stack, offered: Calla
 # --- ops restart a failed case ---------------------------------------------------------------------
 
 QUESTIONS = ["Is the finding in my liver serious?"]
-
-
-def restart(case_id: str, claims: dict[str, str] = OPS_CLAIMS) -> Any:
-    return call_api(
-        "intake", "POST", "/ops/cases/{case_id}/restart", path_parameters={"case_id": case_id}, claims=claims
-    )
 
 
 def _executions(stack: Stack) -> list[str]:

@@ -20,7 +20,6 @@ from functions.assign.settings import get_settings
 from functions.assign.translator import AmazonTranslate
 
 from .support import (
-    OPS_CLAIMS,
     TASK_TOKEN,
     TIMEOUTS,
     Offer,
@@ -30,12 +29,14 @@ from .support import (
     assign,
     call_api,
     decline,
+    escalate,
     invoke,
     offer,
     radiologist_call,
     radiologist_claims,
     release,
     report_body,
+    restart,
     send_report,
 )
 
@@ -469,7 +470,7 @@ def test_a_case_failing_while_its_translation_waits_ends_the_translation_and_fre
     assert load is not None and load.open_reads >= 1
 
     # When a later step fails beyond its retries and the workflow escalates step_failed
-    invoke("assign", {"action": "escalate", "request": {"case_id": reading.case_id, "reason": "step_failed"}})
+    escalate(reading.case_id, "step_failed")
 
     # Then the translation has ended too: off the worklist, its slot given back, no sign-off taken
     assert _item(stack, assigned["assignment_id"])["status"] == "timed_out"
@@ -485,14 +486,8 @@ def test_a_restarted_run_keeps_the_translation_the_failed_run_signed_off(
     reading = english_reading()
     assigned = _waiting_for_signoff(reading)
     assert _sign_off(assigned["assignment_id"], assigned["radiologist_id"]).status == 200
-    invoke("assign", {"action": "escalate", "request": {"case_id": reading.case_id, "reason": "step_failed"}})
-    restarted = call_api(
-        "intake",
-        "POST",
-        "/ops/cases/{case_id}/restart",
-        path_parameters={"case_id": reading.case_id},
-        claims=OPS_CLAIMS,
-    )
+    escalate(reading.case_id, "step_failed")
+    restarted = restart(reading.case_id)
     assert restarted.status == 200, restarted.text
 
     # When the new run carries the reading over and asks for its translation (twice: a retry)
