@@ -86,34 +86,33 @@ async function detail(caseId) {
   $("#restart").hidden = c.status !== "failed";
 }
 
+// An ops action on the selected case from its form: the call, what it did, the case and board again.
+function onAction(form, action, body, done) {
+  $(form).addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const answer = await api("POST", `/ops/cases/${selected}/${action}`, body());
+      say($("#notice"), done(answer));
+      await detail(selected);
+      await board();
+    } catch (error) {
+      say($("#notice"), error.message, "error");
+    }
+  });
+}
+
 staff = await signedIn($("#slot"));
 if (!staff.groups.includes("ops")) {
   say($("#notice"), "This page is for operations staff.", "error");
 } else {
   $("#board").hidden = false;
   $("#filter").addEventListener("change", board);
-  $("#reassign").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    try {
-      await api("POST", `/ops/cases/${selected}/reassign`, { reason: $("#reassign-reason").value });
-      say($("#notice"), "Reassigned: the case is offered to the next radiologist.");
-      await detail(selected);
-      await board();
-    } catch (error) {
-      say($("#notice"), error.message, "error");
-    }
-  });
-  $("#restart").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    try {
-      const restarted = await api("POST", `/ops/cases/${selected}/restart`);
-      say($("#notice"), `Restarted: the review runs again (run ${restarted.run}).`);
-      await detail(selected);
-      await board();
-    } catch (error) {
-      say($("#notice"), error.message, "error");
-    }
-  });
+  onAction("#reassign", "reassign", () => ({ reason: $("#reassign-reason").value }), () =>
+    "Reassigned: the case is offered to the next radiologist.",
+  );
+  onAction("#restart", "restart", () => undefined, (restarted) =>
+    `Restarted: the review runs again (run ${restarted.run}).`,
+  );
   await board();
   setInterval(board, 30000);
 }
