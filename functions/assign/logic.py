@@ -223,15 +223,18 @@ def assignment_id_for(case_id: str, attempt: int, reader: int = 1, run: int = 0)
 FINISHED_READING = (AssignmentStatus.REPORTED, AssignmentStatus.CONSENSUS, AssignmentStatus.COSIGN)
 
 
-def carry_over(request: AssignRequest, assignment_id: str, stores: Stores) -> AssignResult | None:
+def carry_over(
+    request: AssignRequest, assignment_id: str, earlier: list[AssignmentRecord], stores: Stores
+) -> AssignResult | None:
     """A restarted run (a failed case ops started again) keeps a reading the failed run got: the
     new run's assignment is a copy of it, already reported, and the workflow skips the offer and
-    the read (`carried`). None when this reader has no finished reading on the case."""
+    the read (`carried`). None when this reader has no finished reading among the case's
+    `earlier` assignments."""
     if request.run == 0:
         return None
     finished = [
         a
-        for a in stores.assignments.for_case(request.case_id)
+        for a in earlier
         if a.task == AssignmentTask.READ
         and a.reader == request.reader
         and a.status in FINISHED_READING
@@ -283,14 +286,15 @@ def assign(request: AssignRequest, *, stores: Stores, metrics: Metrics | None = 
             radiologist_id=existing.radiologist_id,
             carried=existing.carried_from is not None,
         )
-    carried = carry_over(request, assignment_id, stores) if request.attempt == 0 else None
+    earlier = stores.assignments.for_case(request.case_id)
+    carried = carry_over(request, assignment_id, earlier, stores) if request.attempt == 0 else None
     if carried is not None:
         return carried
     case = stores.cases.get(request.case_id)
     records = stores.files.for_case(case.case_id)
     images = [f.facts for f in records if f.content == ContentKind.IMAGE]
     subspecialty, why = route(images)
-    before = passed_over(stores.assignments.for_case(case.case_id))
+    before = passed_over(earlier)
     candidates = rank(
         stores.roster.all(),
         subspecialty,
